@@ -1,0 +1,16 @@
+"""The API router: each app registers its viewsets here."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from civicgrid.geo.api.views import LocateView, RegionViewSet
+from civicgrid.people.api.views import MeView
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+
+urlpatterns = [
+    path("locate/", LocateView.as_view(), name="api-locate"),
+    path("me/", MeView.as_view(), name="api-me"),
+    *router.urls,
+]

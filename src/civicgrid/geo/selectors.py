@@ -1,0 +1,35 @@
+"""Reads of the region tree. Lists that a user sees go through civicgrid.people.scoping.restrict()."""
+
+from __future__ import annotations
+
+from civicgrid.geo.coords import to_wgs84
+from civicgrid.geo.locator import Placement, grid_index
+from civicgrid.geo.models import PATH_SEPARATOR, Region
+
+
+def ancestors_of(region: Region) -> list[Region]:
+    """The chain from the root down to the parent of `region`, in one query."""
+    codes = region.ancestor_codes
+    if not codes:
+        return []
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+def ancestors_by_path(paths: list[str]) -> dict[str, Region]:
+    """All ancestors of several nodes at once: code -> Region (one query)."""
+    codes = {c for p in paths for c in p.split(PATH_SEPARATOR) if c}
+    return {r.code: r for r in Region.objects.filter(code__in=codes)}
+
+
+def locate_point(lon: float, lat: float, crs: str = "wgs84", *, nearest_m: float | None = None) -> Placement:
+    """Place one point (in any supported CRS) in its grid."""
+    wlon, wlat = to_wgs84(lon, lat, crs)
+    ids, distances = grid_index().locate([wlon], [wlat], nearest_m)
+    grid_id = int(ids[0]) or None
+    return Placement(grid_id=grid_id, distance_m=float(distances[0]) if grid_id else float("inf"), lon=wlon, lat=wlat)
+
+
+def locate_points(lons, lats, *, nearest_m: float | None = None):
+    """Place many WGS-84 points at once: (grid ids with 0 for none, distances in metres)."""
+    return grid_index().locate(lons, lats, nearest_m)

@@ -1,0 +1,50 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.people.models import Department, ScopeGrant, User
+
+
+class ScopeGrantInline(admin.TabularInline):
+    model = ScopeGrant
+    fk_name = "user"
+    autocomplete_fields = ["region"]
+    readonly_fields = ["granted_by", "granted_at"]
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "display_name", "role", "department", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "department__kind", "department"]
+    search_fields = ["username", "display_name", "email"]
+    list_select_related = ["department"]
+    autocomplete_fields = ["department"]
+    inlines = [ScopeGrantInline]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("display_name", "email", "role", "department")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "display_name", "role", "department", "password1", "password2")}),
+    )
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "region", "phone", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name", "short_name"]
+    autocomplete_fields = ["region"]
+    list_select_related = ["region"]
+
+
+@admin.register(ScopeGrant)
+class ScopeGrantAdmin(admin.ModelAdmin):
+    list_display = ["user", "region", "granted_by", "granted_at"]
+    list_filter = ["user__role", "region__level"]
+    search_fields = ["user__username", "user__display_name", "region__code", "region__name"]
+    autocomplete_fields = ["user", "region"]
+    list_select_related = ["user", "region", "granted_by"]

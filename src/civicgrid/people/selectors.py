@@ -1,0 +1,25 @@
+"""Reads of the people app."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from civicgrid.geo.models import Region
+from civicgrid.people.models import Role, ScopeGrant, User
+
+
+def grid_workers_by_region(regions: list[Region]) -> dict[int, list[User]]:
+    """region id -> the active grid workers whose scope names that region (one query for all)."""
+    result: dict[int, list[User]] = {r.pk: [] for r in regions}
+    grants = (
+        ScopeGrant.objects.filter(region__in=regions, user__role=Role.GRID_WORKER, user__is_active=True)
+        .select_related("user")
+        .order_by("user__display_name", "user__username")
+    )
+    for grant in grants:
+        result[grant.region_id].append(grant.user)
+    return result
+
+
+def scope_regions_of(user: User) -> QuerySet[Region]:
+    return Region.objects.filter(scope_grants__user=user).order_by("path")

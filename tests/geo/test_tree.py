@@ -1,0 +1,76 @@
+import pytest
+
+from civicgrid.core.models import ChangeRecord
+from civicgrid.geo.models import Region, RegionLevel
+from civicgrid.geo.selectors import ancestors_of, locate_point
+from civicgrid.geo.services import RegionError, move_region, upsert_region
+
+pytestmark = pytest.mark.django_db
+
+
+def test_subtree_is_a_path_range(tree):
+    codes = set(Region.objects.subtree(tree.street_a.path).values_list("code", flat=True))
+    assert tree.street_a.code in codes
+    assert "320571001001001" in codes and "320571001002002" in codes
+    assert not any(c.startswith("320571002") for c in codes)
+    assert len(codes) == 1 + 2 + 4 + 1  # street, its 2 communities, 4 grids, 1 special grid
+
+
+def test_upsert_is_idempotent_and_records_history(tree):
+    before = Region.objects.count()
+    result = upsert_region(code=tree.street_a.code, name="甲街道", level=RegionLevel.STREET, parent=tree.district,
+                           keep_geometry=True, full_name="甲街道")
+    assert result.outcome == "unchanged"
+    assert Region.objects.count() == before
+    result = upsert_region(code=tree.street_a.code, name="甲街道办事处", level=RegionLevel.STREET, parent=tree.district,
+                           keep_geometry=True, full_name="甲街道")
+    assert result.outcome == "updated"
+    change = ChangeRecord.objects.filter(model_label="geo.region", object_id=str(tree.street_a.pk)).first()
+    assert change.changes["name"] == ["甲街道", "甲街道办事处"]
+
+
+def test_moving_a_node_rewrites_the_paths_below_it(tree):
+    move_region(tree.community_a2, tree.street_b)
+    grid = Region.objects.get(code="320571001002001")
+    assert grid.path == "320500.320571.320571002.320571001002.320571001002001."
+    assert grid.depth == 4
+    assert [a.code for a in ancestors_of(grid)] == ["320500", "320571", "320571002", "320571001002"]
+    move_region(Region.objects.get(code=tree.community_a2.code), tree.district)  # one level up: depths shrink
+    assert Region.objects.get(code="320571001002001").depth == 3
+
+
+def test_a_node_cannot_move_under_itself(tree):
+    with pytest.raises(RegionError):
+        move_region(tree.street_a, tree.community_a1)
+
+
+def test_point_is_placed_in_its_comprehensive_grid_not_the_special_one(tree):
+    placement = locate_point(120.701, 31.301)
+    assert placement.grid_id == tree.grids["320571001001001"].pk
+    assert placement.distance_m == 0
+
+
+def test_point_near_a_grid_gets_the_nearest_and_far_point_is_outside(tree):
+    near = locate_point(120.70, 31.2995, nearest_m=200)  # ~55 m south of the first grid
+    assert near.grid_id == tree.grids["320571001001001"].pk
+    assert 40 < near.distance_m < 70
+    far = locate_point(121.5, 31.2)
+    assert far.outside
+
+
+def test_index_is_rebuilt_when_a_grid_changes(tree):
+    from shapely.geometry import box
+
+    assert locate_point(120.80, 31.30).outside
+    upsert_region(code="320571001002003", name="新网格", level=RegionLevel.GRID, parent=tree.community_a2,
+                  geometry=box(120.79, 31.29, 120.81, 31.31))
+    assert locate_point(120.80, 31.30).grid_id == Region.objects.get(code="320571001002003").pk
+
+
+def test_gcj02_input_is_converted(tree):
+    from coord_convert.transform import wgs2gcj
+
+    lon, lat = wgs2gcj(120.7155, 31.3055)  # inside grid A1-2 in WGS-84; ~500 m off in GCJ-02
+    placement = locate_point(lon, lat, "gcj02")
+    assert placement.grid_id == tree.grids["320571001001002"].pk
+    assert abs(placement.lon - 120.7155) < 1e-5
