@@ -163,6 +163,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "civicgrid.people.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
 
+AUTHENTICATION_BACKENDS = ["civicgrid.people.auth.LockoutBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"

@@ -6,16 +6,18 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from civicgrid.people import views as people_views
+
 admin.site.site_header = _("civicgrid administration")
 admin.site.site_title = _("civicgrid")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", include("civicgrid.web.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", people_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password/", people_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", people_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("civicgrid.api_urls")),
