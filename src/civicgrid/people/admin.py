@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.people.models import Department, ScopeGrant, User
+from civicgrid.people.services import save_department, save_user, set_scope
 
 
 class ScopeGrantInline(admin.TabularInline):
@@ -27,6 +28,18 @@ class UserAdmin(DjangoUserAdmin):
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
+    def save_model(self, request, obj, form, change):
+        save_user(obj, actor=request.user, source="admin", force=True)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ScopeGrant:
+            regions = [f.cleaned_data["region"] for f in formset.forms
+                       if f.cleaned_data.get("region") and not f.cleaned_data.get("DELETE")]
+            set_scope(form.instance, regions, actor=request.user, source="admin")
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []  # for the admin's log
+            return
+        super().save_formset(request, form, formset, change)
+
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "display_name", "role", "department", "password1", "password2")}),
     )
@@ -40,6 +53,12 @@ class DepartmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region"]
     list_select_related = ["region"]
 
+    def save_model(self, request, obj, form, change):
+        save_department(obj, actor=request.user, source="admin")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ScopeGrant)
 class ScopeGrantAdmin(admin.ModelAdmin):
@@ -48,3 +67,13 @@ class ScopeGrantAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__display_name", "region__code", "region__name"]
     autocomplete_fields = ["user", "region"]
     list_select_related = ["user", "region", "granted_by"]
+    # Scopes are edited on the user's page, through civicgrid.people.services.set_scope (audited).
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

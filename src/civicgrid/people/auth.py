@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.signals import client_address
+from civicgrid.people.roles import role_permissions
 
 
 def is_locked_out(username: str, ip_address: str | None) -> bool:
@@ -39,6 +40,12 @@ class LockoutBackend(ModelBackend):
                 request.civicgrid_locked_out = True
             raise PermissionDenied("locked out")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_all_permissions(self, user_obj, obj=None):
+        perms = super().get_all_permissions(user_obj, obj)
+        if user_obj.is_active and not user_obj.is_anonymous and obj is None:
+            perms = {*perms, *role_permissions(user_obj.role)}
+        return perms
 
 
 class SignInForm(AuthenticationForm):
