@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Region tree, people and (in later versions) cases of a civicgrid deployment.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
