@@ -74,3 +74,18 @@ def test_gcj02_input_is_converted(tree):
     placement = locate_point(lon, lat, "gcj02")
     assert placement.grid_id == tree.grids["320571001001002"].pk
     assert abs(placement.lon - 120.7155) < 1e-5
+
+
+def test_crs_names_and_proj_strings():
+    from civicgrid.geo.coords import UnknownCRS, normalise_crs, to_wgs84
+
+    assert normalise_crs("EPSG:4326") == normalise_crs("WGS-84") == "wgs84"
+    assert normalise_crs("GCJ-02") == "gcj02" and normalise_crs("bd09ll") == "bd09"
+    assert normalise_crs("epsg:3857") == "EPSG:3857"
+    # the 2000SZ local projection of the SIP originals has no EPSG code: a PROJ string passes through unchanged
+    sz = "+proj=tmerc +lat_0=0 +lon_0=120.7833333 +k=1 +x_0=350000 +y_0=-2800000 +ellps=GRS80 +units=m +no_defs"
+    lon, lat = to_wgs84(345545.8, 665000.0, sz)
+    assert 120.6 < lon < 120.9 and 31.2 < lat < 31.5
+    for bad in ("EPSG:999999", "no-such-crs", "mars2000"):
+        with pytest.raises(UnknownCRS):
+            normalise_crs(bad)

@@ -78,9 +78,9 @@ def load_regions(files: dict[str, Path], report: DemoReport) -> None:
                          grid_kind=GridKind.SPECIAL, skip_invalid=True)),
     ]
     for key, options in steps:
-        result = import_regions(files[key], **options)
-        report.lines.append(f"{files[key].name}: {result.summary()}")
-        report.lines.extend(f"  {line}" for line in result.format().splitlines())
+        lines = import_regions(files[key], **options).format().splitlines()
+        report.lines.append(lines[0])
+        report.lines.extend(f"  {line}" for line in lines[1:])
 
 
 def load_departments(report: DemoReport) -> dict[str, Department]:

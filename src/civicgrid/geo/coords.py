@@ -40,9 +40,12 @@ def normalise_crs(name: str | None) -> str:
         return GCJ02
     if key in ("bd09", "bd09ll", "baidu"):
         return BD09
-    code = name.strip().upper().replace("URN:OGC:DEF:CRS:EPSG::", "EPSG:")
-    if code.isdigit():
+    code = name.strip()
+    if code.lower().startswith(("epsg:", "urn:ogc:def:crs:epsg::")):
+        code = "EPSG:" + code.rsplit(":", 1)[1]
+    elif code.isdigit():
         code = f"EPSG:{code}"
+    # anything else (a PROJ string such as "+proj=tmerc ...", WKT) goes to pyproj unchanged
     _transformer(code)  # raises UnknownCRS when pyproj does not know it
     return code
 
@@ -50,13 +53,16 @@ def normalise_crs(name: str | None) -> str:
 @lru_cache(maxsize=16)
 def _transformer(code: str):
     from pyproj import CRS, Transformer
-    from pyproj.exceptions import CRSError
+    from pyproj.exceptions import CRSError, ProjError
 
     try:
         crs = CRS.from_user_input(code)
     except CRSError:
-        raise UnknownCRS(f"unknown coordinate system {code!r} (use wgs84, gcj02, bd09 or EPSG:nnnn)") from None
-    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        raise UnknownCRS(f"unknown coordinate system {code!r} (use wgs84, gcj02, bd09, EPSG:nnnn or a PROJ string)") from None
+    try:
+        return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    except ProjError as exc:  # e.g. a CRS of another celestial body
+        raise UnknownCRS(f"coordinate system {code!r} cannot be converted to WGS-84: {exc}") from None
 
 
 _gcj2wgs = np.vectorize(cc.gcj2wgs, otypes=[float, float])
