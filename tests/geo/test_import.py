@@ -221,7 +221,9 @@ def test_an_unknown_parent_is_found_by_the_polygon_that_contains_the_feature(tre
 
     assert report.ok and report.created == 3
     assert [report.describe(p) for p in report.warnings] == [
-        "feature 2 (parent): parent 320571001009 unknown; placed under 甲二社区 (320571001002) which contains it"
+        "feature 2 (parent): parent 320571001009 unknown; placed under 甲二社区 (320571001002) which contains it",
+        "feature 2 (code): code 320571001001005 is not the code of its community 320571001002 followed by 3 digits "
+        "(GB/T 30428)",
     ]
     assert Region.objects.get(code=f"{A1}005").parent == tree.community_a2
 
@@ -350,3 +352,15 @@ def test_the_command_reports_a_missing_file_in_one_line(db, tmp_path):
     assert str(failure.value) == f"cannot read {tmp_path / 'nowhere.geojson'}: No such file or directory"
     with pytest.raises(RegionImportError, match="filtering by parent needs the parent field"):
         import_regions(tmp_path / "nowhere.csv", level="street", filter_parent="320571")
+
+
+def test_codes_not_following_gbt_30428_are_kept_with_a_warning(tree, tmp_path):
+    odd = [feature(f"{A1}0042", "网格42", box(120.701, 31.301, 120.702, 31.302)),  # four digits after the community
+           feature(f"{A1}007", "网格7", box(120.702, 31.301, 120.703, 31.302))]   # as the standard has it
+
+    report = import_grids(write_geojson(tmp_path, odd))
+
+    assert report.ok and report.created == 2
+    assert [report.describe(p) for p in report.warnings] == [
+        f"feature 0 (code): code {A1}0042 is not the code of its community {A1} followed by 3 digits (GB/T 30428)"
+    ]

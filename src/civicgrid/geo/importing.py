@@ -551,7 +551,22 @@ class _Checker:
         else:
             return candidates  # top-level nodes
         self.check_containment([c for c in given if c.geometry is not None and c.parent.geometry])
+        self.check_code_structure(given + placed)
         return sorted(given + placed, key=lambda c: c.index)
+
+    def check_code_structure(self, candidates: list[_Candidate]) -> None:
+        """GB/T 30428: a community's code is its street's code + 3 digits, a grid's its community's + 3. Warned, kept."""
+        if self.level not in (RegionLevel.COMMUNITY, *GRID_LEVELS):
+            return
+        for c in candidates:
+            parent = c.parent
+            if parent.level < self.level - 1 and self.level != RegionLevel.SUBGRID:
+                continue  # placed above the usual parent level: there is no code to extend
+            tail = c.code[len(parent.code):]
+            if not (c.code.startswith(parent.code) and len(tail) == 3 and tail.isdigit()):
+                self.warning(c.index, self.fields.code,
+                             f"code {c.code} is not the code of its {RegionLevel(parent.level).label} "
+                             f"{parent.code} followed by 3 digits (GB/T 30428)")
 
     def place_by_field(self, candidates: list[_Candidate]) -> tuple[list[_Candidate], list[_Candidate]]:
         """(placed under the parent their field names, placed by their polygon because that parent is unknown)."""
