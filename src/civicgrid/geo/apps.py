@@ -6,3 +6,6 @@ class GeoConfig(AppConfig):
     name = "civicgrid.geo"
     label = "geo"
     verbose_name = _("Regions and grids")
+
+    def ready(self) -> None:
+        from civicgrid.geo import checks  # noqa: F401  (registers the path-collation check)
