@@ -89,3 +89,42 @@ def test_crs_names_and_proj_strings():
     for bad in ("EPSG:999999", "no-such-crs", "mars2000"):
         with pytest.raises(UnknownCRS):
             normalise_crs(bad)
+
+
+@pytest.mark.parametrize("nearest_m", [0, 150])
+def test_bulk_raster_answers_exactly_as_the_geometric_path(tree, nearest_m):
+    import numpy as np
+
+    from civicgrid.geo.locator import grid_index
+
+    rng = np.random.default_rng(7)
+    lons = rng.uniform(120.69, 120.75, 20_000)
+    lats = rng.uniform(31.29, 31.33, 20_000)
+    lons[:50], lats[:50] = 120.71, 31.30 + rng.uniform(0, 0.01, 50)  # on a shared grid edge
+    index = grid_index()
+    exact_ids, exact_m = index.locate(lons, lats, nearest_m, use_raster=False)
+    bulk_ids, bulk_m = index.locate(lons, lats, nearest_m, use_raster=True)
+    assert np.array_equal(exact_ids, bulk_ids)
+    assert np.allclose(exact_m, bulk_m)
+    assert 0 < np.count_nonzero(exact_ids) < len(lons)
+    if nearest_m:
+        assert np.count_nonzero((exact_m > 0) & np.isfinite(exact_m)) > 0  # some placed by proximity
+
+
+def test_nearest_is_measured_in_metres_not_degrees(tree):
+    """East of a grid one degree of longitude is shorter than one of latitude: the east grid is nearer here."""
+    from shapely.geometry import box
+
+    from civicgrid.geo.services import upsert_region
+
+    # a point 100 m east of grid X (0.00105° of longitude) and 110 m north of grid Y (0.00099° of latitude):
+    # nearer to Y in degrees, nearer to X in metres
+    upsert_region(code="320571002001003", name="西侧", level=5, parent=tree.community_b1,
+                  geometry=box(120.78, 31.33, 120.79, 31.34))
+    upsert_region(code="320571002001004", name="南侧", level=5, parent=tree.community_b1,
+                  geometry=box(120.7910, 31.32, 120.7920, 31.33))
+    lon = 120.79 + 100 / (111_320 * 0.8543)
+    lat = 31.33 + 110 / 111_320
+    placement = locate_point(lon, lat, nearest_m=200)
+    assert placement.grid_id == Region.objects.get(code="320571002001003").pk
+    assert 99 < placement.distance_m < 102

@@ -2,7 +2,14 @@
 
 Grids of the special-purpose kind (专属网格) overlap the comprehensive ones and are not used to place a point; a point
 in both a grid and one of its second-level grids is placed in the deeper one. A point on no grid is given the
-nearest grid within settings.GEO_NEAREST_GRID_METRES, else it is outside the jurisdiction.
+nearest grid within settings.GEO_NEAREST_GRID_METRES (measured in metres on a local plane), else it is outside the
+jurisdiction.
+
+Bulk calls (tens of thousands of points: imports, benchmarks, re-placing every record after the grids changed) use
+a raster built once per index and radius: each cell of about 20 m is labelled "wholly inside grid g", "beyond reach
+of every grid" or "undecided". Points in decided cells are answered by an array look-up; only points in undecided
+cells (near a boundary, or within reach of a grid without being in one) go through the exact geometric path, so
+bulk answers are exactly those of the exact path.
 """
 
 from __future__ import annotations
@@ -18,7 +25,13 @@ from shapely import STRtree
 
 from civicgrid.geo.models import GeoState, GridKind, Region, RegionLevel
 
-METRES_PER_DEGREE_LAT = 111_320.0
+METRES_PER_DEGREE = 111_320.0
+# Calls with at least this many points use the raster (built on first such call, then reused).
+RASTER_MIN_POINTS = 50_000
+RASTER_CELL_METRES = 20.0
+RASTER_MAX_CELLS = 2_000_000
+RASTER_BAND_CELLS = 100_000  # cells classified per batch, to bound the memory of the boxes
+OUTSIDE, UNDECIDED = 0, -1
 
 
 @dataclass(frozen=True)
@@ -35,8 +48,64 @@ class Placement:
         return self.grid_id is None
 
 
+class _Raster:
+    """Cell labels over the grids' extent: k > 0 wholly inside grid k-1, 0 beyond reach, -1 undecided."""
+
+    def __init__(self, index: GridIndex, nearest_m: float):
+        min_lon, min_lat, max_lon, max_lat = shapely.total_bounds(index.geometries)
+        reach_deg = max(nearest_m, 0.0) / index.kx_min + 1e-9
+        self.min_lon, self.min_lat = min_lon - reach_deg, min_lat - reach_deg
+        cell = RASTER_CELL_METRES
+        while True:
+            self.dx, self.dy = cell / index.kx, cell / index.ky
+            self.nx = max(1, math.ceil((max_lon + reach_deg - self.min_lon) / self.dx))
+            self.ny = max(1, math.ceil((max_lat + reach_deg - self.min_lat) / self.dy))
+            if self.nx * self.ny <= RASTER_MAX_CELLS:
+                break
+            cell *= 1.5
+        self.cell_m = cell
+        half_diagonal_m = cell * math.sqrt(2) / 2
+        labels = np.empty(self.nx * self.ny, dtype=np.int32)
+        for start in range(0, len(labels), RASTER_BAND_CELLS):
+            cells = np.arange(start, min(start + RASTER_BAND_CELLS, len(labels)))
+            labels[cells] = self._classify(index, cells, nearest_m, half_diagonal_m)
+        self.labels = labels
+
+    def _classify(self, index: GridIndex, cells: np.ndarray, nearest_m: float, half_diagonal_m: float) -> np.ndarray:
+        x0 = self.min_lon + (cells % self.nx) * self.dx
+        y0 = self.min_lat + (cells // self.nx) * self.dy
+        boxes = shapely.box(x0, y0, x0 + self.dx, y0 + self.dy)
+        cell_idx, grid_idx = index.tree.query(boxes, predicate="intersects")
+        hits = np.bincount(cell_idx, minlength=len(cells))
+        out = np.full(len(cells), UNDECIDED, dtype=np.int32)
+        single = hits[cell_idx] == 1
+        c1, g1 = cell_idx[single], grid_idx[single]
+        inside = shapely.within(boxes[c1], index.geometries[g1])
+        out[c1[inside]] = g1[inside] + 1
+        empty = np.flatnonzero(hits == 0)
+        if nearest_m <= 0:
+            out[empty] = OUTSIDE
+        elif len(empty):
+            # beyond reach when the centre is farther than radius + half a diagonal from every grid
+            centres = shapely.points(x0[empty] + self.dx / 2, y0[empty] + self.dy / 2)
+            reach = (nearest_m + half_diagonal_m) / index.kx_min
+            near_idx, _ = index.tree.query(centres, predicate="dwithin", distance=reach)
+            far = np.ones(len(empty), dtype=bool)
+            far[near_idx] = False
+            out[empty[far]] = OUTSIDE
+        return out
+
+    def lookup(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        ix = np.floor((lons - self.min_lon) / self.dx).astype(np.int64)
+        iy = np.floor((lats - self.min_lat) / self.dy).astype(np.int64)
+        inside = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)
+        result = np.full(len(lons), OUTSIDE, dtype=np.int32)  # off the raster is beyond reach of every grid
+        result[inside] = self.labels[iy[inside] * self.nx + ix[inside]]
+        return result
+
+
 class GridIndex:
-    """An immutable spatial index over a fixed set of grid polygons."""
+    """An immutable spatial index over a fixed set of grid polygons (WGS-84 lon/lat)."""
 
     def __init__(self, ids: np.ndarray, depths: np.ndarray, geometries: np.ndarray, version: int):
         self.ids = ids
@@ -44,8 +113,20 @@ class GridIndex:
         self.geometries = geometries
         self.version = version
         self.tree = STRtree(geometries)
+        self._rasters: dict[float, _Raster] = {}
+        self._raster_lock = threading.Lock()
         if len(geometries):
             shapely.prepare(geometries)
+            min_lon, min_lat, max_lon, max_lat = shapely.total_bounds(geometries)
+        else:
+            min_lat = max_lat = 30.0
+        # A local metric plane: metres east (x) and north (y), scaled at the grids' mean latitude.
+        self.kx = METRES_PER_DEGREE * math.cos(math.radians((min_lat + max_lat) / 2))
+        self.ky = METRES_PER_DEGREE
+        # the smallest metres-per-degree east over the grids (plus a margin): degrees from metres never fall short
+        self.kx_min = METRES_PER_DEGREE * math.cos(math.radians(min(max(abs(min_lat), abs(max_lat)) + 1.0, 89.0)))
+        scale = np.array([self.kx, self.ky])
+        self.metric = shapely.transform(geometries, lambda xy: xy * scale) if len(geometries) else geometries
 
     @classmethod
     def from_database(cls) -> GridIndex:
@@ -64,54 +145,69 @@ class GridIndex:
         geometries = shapely.from_geojson(np.array(texts, dtype=object)) if texts else np.array([], dtype=object)
         return cls(np.array(ids, dtype=np.int64), np.array(depths, dtype=np.int32), geometries, version)
 
-    def locate(self, lons: np.ndarray, lats: np.ndarray, nearest_m: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Vectorised: for each point the grid id (0 = none) and the distance in metres (0 inside)."""
+    def raster(self, nearest_m: float) -> _Raster:
+        with self._raster_lock:
+            if nearest_m not in self._rasters:
+                self._rasters[nearest_m] = _Raster(self, nearest_m)
+            return self._rasters[nearest_m]
+
+    def locate(self, lons, lats, nearest_m: float | None = None, *, use_raster: bool | None = None):
+        """Vectorised: for each point the grid id (0 = none) and the distance in metres (0 inside, inf outside)."""
         lons = np.asarray(lons, dtype=float)
         lats = np.asarray(lats, dtype=float)
+        nearest_m = float(settings.GEO_NEAREST_GRID_METRES if nearest_m is None else nearest_m)
         n = len(lons)
         grid_ids = np.zeros(n, dtype=np.int64)
-        distances = np.zeros(n, dtype=float)
+        distances = np.full(n, np.inf)
         if n == 0 or len(self.ids) == 0:
-            distances[:] = np.inf
             return grid_ids, distances
-        points = shapely.points(lons, lats)
+        if use_raster is None:
+            use_raster = n >= RASTER_MIN_POINTS
+        if use_raster:
+            labels = self.raster(nearest_m).lookup(lons, lats)
+            decided = labels > 0
+            grid_ids[decided] = self.ids[labels[decided] - 1]
+            distances[decided] = 0.0
+            todo = np.flatnonzero(labels == UNDECIDED)
+        else:
+            todo = np.arange(n)
+        self._locate_exact(lons, lats, todo, nearest_m, grid_ids, distances)
+        return grid_ids, distances
+
+    def _locate_exact(self, lons, lats, todo, nearest_m, grid_ids, distances) -> None:
+        if not len(todo):
+            return
+        points = shapely.points(lons[todo], lats[todo])
         point_idx, tree_idx = self.tree.query(points, predicate="within")
+        found = np.zeros(len(todo), dtype=bool)
         if len(point_idx):
             # Where a point lies in several grids, keep the deepest (a second-level grid inside its grid).
             order = np.lexsort((-self.depths[tree_idx], point_idx))
             point_idx, tree_idx = point_idx[order], tree_idx[order]
             first = np.ones(len(point_idx), dtype=bool)
             first[1:] = point_idx[1:] != point_idx[:-1]
-            grid_ids[point_idx[first]] = self.ids[tree_idx[first]]
-        missing = np.flatnonzero(grid_ids == 0)
-        distances[missing] = np.inf
-        if len(missing):
-            self._place_nearest(points, lats, missing, grid_ids, distances,
-                                settings.GEO_NEAREST_GRID_METRES if nearest_m is None else nearest_m)
-        return grid_ids, distances
+            grid_ids[todo[point_idx[first]]] = self.ids[tree_idx[first]]
+            distances[todo[point_idx[first]]] = 0.0
+            found[point_idx[first]] = True
+        if nearest_m > 0 and not found.all():
+            missing = np.flatnonzero(~found)
+            self._place_nearest(points[missing], todo[missing], nearest_m, grid_ids, distances)
 
-    def _place_nearest(self, points, lats, missing, grid_ids, distances, nearest_m: float) -> None:
-        if nearest_m <= 0:
-            return
-        # Search in degrees with a radius that covers nearest_m in every direction, then measure in metres.
-        max_lat = float(np.max(np.abs(lats[missing])))
-        radius_deg = nearest_m / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(min(max_lat, 89.0))), 0.01))
-        point_idx, tree_idx = self.tree.query_nearest(points[missing], max_distance=radius_deg, all_matches=False)
+    def _place_nearest(self, points, targets, nearest_m, grid_ids, distances) -> None:
+        """Every grid within reach, measured in metres on the local plane; the closest one wins."""
+        point_idx, tree_idx = self.tree.query(points, predicate="dwithin", distance=nearest_m / self.kx_min)
         if not len(point_idx):
             return
-        targets = missing[point_idx]
-        metres = self._metres_between(points[targets], self.geometries[tree_idx], lats[targets])
+        xy = shapely.get_coordinates(points[point_idx]) * np.array([self.kx, self.ky])
+        metres = shapely.distance(shapely.points(xy), self.metric[tree_idx])
         close = metres <= nearest_m
-        grid_ids[targets[close]] = self.ids[tree_idx[close]]
-        distances[targets[close]] = metres[close]
-
-    @staticmethod
-    def _metres_between(points, geometries, lats) -> np.ndarray:
-        # The nearest point of each polygon, then a local equirectangular distance (well under 1% error at < 1 km).
-        near = shapely.get_point(shapely.shortest_line(points, geometries), 1)
-        dx = (shapely.get_x(near) - shapely.get_x(points)) * METRES_PER_DEGREE_LAT * np.cos(np.radians(lats))
-        dy = (shapely.get_y(near) - shapely.get_y(points)) * METRES_PER_DEGREE_LAT
-        return np.hypot(dx, dy)
+        point_idx, tree_idx, metres = point_idx[close], tree_idx[close], metres[close]
+        order = np.lexsort((-self.depths[tree_idx], metres, point_idx))
+        point_idx, tree_idx, metres = point_idx[order], tree_idx[order], metres[order]
+        first = np.ones(len(point_idx), dtype=bool)
+        first[1:] = point_idx[1:] != point_idx[:-1]
+        grid_ids[targets[point_idx[first]]] = self.ids[tree_idx[first]]
+        distances[targets[point_idx[first]]] = metres[first]
 
 
 def current_version() -> int:
