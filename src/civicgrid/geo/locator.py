@@ -5,10 +5,11 @@ in both a grid and one of its second-level grids is placed in the deeper one. A 
 nearest grid within settings.GEO_NEAREST_GRID_METRES (measured in metres on a local plane), else it is outside the
 jurisdiction.
 
-Bulk calls (tens of thousands of points: imports, benchmarks, re-placing every record after the grids changed) use
-a raster built once per index and radius: each cell of about 20 m is labelled "wholly inside grid g", "beyond reach
-of every grid" or "undecided". Points in decided cells are answered by an array look-up; only points in undecided
-cells (near a boundary, or within reach of a grid without being in one) go through the exact geometric path, so
+Bulk calls (hundreds of thousands of points: imports, re-placing every record after the grids changed) use
+a raster built once per index and radius: each cell of about 20 m is labelled "wholly inside grid g", "outside every
+grid, and grid g is the nearest for every point of it, within reach", "beyond reach of every grid" or "undecided".
+Points in decided cells are answered by an array look-up (plus one distance to their known grid); only points in
+undecided cells (near a boundary, or where two grids are about as near) go through the exact geometric path, so
 bulk answers are exactly those of the exact path.
 """
 
@@ -26,11 +27,15 @@ from shapely import STRtree
 from civicgrid.geo.models import GeoState, GridKind, Region, RegionLevel
 
 METRES_PER_DEGREE = 111_320.0
-# Calls with at least this many points use the raster (built on first such call, then reused).
-RASTER_MIN_POINTS = 50_000
+# The raster costs about as much to build as placing a million points exactly (2-4 s for a district): a call builds it
+# from RASTER_BUILD_POINTS points on, and uses an already built one from RASTER_USE_POINTS on.
+RASTER_BUILD_POINTS = 200_000
+RASTER_USE_POINTS = 2_000
 RASTER_CELL_METRES = 20.0
 RASTER_MAX_CELLS = 2_000_000
 RASTER_BAND_CELLS = 100_000  # cells classified per batch, to bound the memory of the boxes
+RASTER_COARSE = 8  # first pass on blocks of 8 x 8 cells
+# Cell labels: k > 0 wholly inside grid k-1; 0 beyond reach; -1 undecided; k <= -2 nearest grid is -k-2.
 OUTSIDE, UNDECIDED = 0, -1
 
 
@@ -49,7 +54,7 @@ class Placement:
 
 
 class _Raster:
-    """Cell labels over the grids' extent: k > 0 wholly inside grid k-1, 0 beyond reach, -1 undecided."""
+    """Cell labels over the grids' extent (see OUTSIDE, UNDECIDED)."""
 
     def __init__(self, index: GridIndex, nearest_m: float):
         min_lon, min_lat, max_lon, max_lat = shapely.total_bounds(index.geometries)
@@ -64,17 +69,34 @@ class _Raster:
                 break
             cell *= 1.5
         self.cell_m = cell
-        half_diagonal_m = cell * math.sqrt(2) / 2
-        labels = np.empty(self.nx * self.ny, dtype=np.int32)
-        for start in range(0, len(labels), RASTER_BAND_CELLS):
-            cells = np.arange(start, min(start + RASTER_BAND_CELLS, len(labels)))
-            labels[cells] = self._classify(index, cells, nearest_m, half_diagonal_m)
+        # Coarse to fine: a block of COARSE x COARSE cells decided as a whole gives its label to all of them (what holds
+        # for every point of the block holds for every point of each cell); only undecided blocks are split.
+        k = RASTER_COARSE
+        ncx, ncy = math.ceil(self.nx / k), math.ceil(self.ny / k)
+        blocks = np.arange(ncx * ncy)
+        block_labels = self._classify_all(index, (blocks % ncx) * k, (blocks // ncx) * k, k, nearest_m)
+        fine = np.repeat(np.repeat(block_labels.reshape(ncy, ncx), k, axis=0), k, axis=1)[: self.ny, : self.nx]
+        labels = np.ascontiguousarray(fine).reshape(-1)
+        todo = np.flatnonzero(labels == UNDECIDED)
+        labels[todo] = self._classify_all(index, todo % self.nx, todo // self.nx, 1, nearest_m)
         self.labels = labels
 
-    def _classify(self, index: GridIndex, cells: np.ndarray, nearest_m: float, half_diagonal_m: float) -> np.ndarray:
-        x0 = self.min_lon + (cells % self.nx) * self.dx
-        y0 = self.min_lat + (cells // self.nx) * self.dy
-        boxes = shapely.box(x0, y0, x0 + self.dx, y0 + self.dy)
+    def _classify_all(self, index: GridIndex, ix: np.ndarray, iy: np.ndarray, size: int, nearest_m: float) -> np.ndarray:
+        """Labels of the squares of `size` x `size` cells whose lower-left cells are (ix, iy), in batches."""
+        out = np.empty(len(ix), dtype=np.int32)
+        for start in range(0, len(ix), RASTER_BAND_CELLS):
+            part = slice(start, start + RASTER_BAND_CELLS)
+            x0 = self.min_lon + ix[part] * self.dx
+            y0 = self.min_lat + iy[part] * self.dy
+            out[part] = self._classify(index, x0, y0, self.dx * size, self.dy * size,
+                                       self.cell_m * size * math.sqrt(2) / 2, nearest_m)
+        return out
+
+    @staticmethod
+    def _classify(index: GridIndex, x0: np.ndarray, y0: np.ndarray, dx: float, dy: float, half_diagonal_m: float,
+                  nearest_m: float) -> np.ndarray:
+        cells = np.arange(len(x0))
+        boxes = shapely.box(x0, y0, x0 + dx, y0 + dy)
         cell_idx, grid_idx = index.tree.query(boxes, predicate="intersects")
         hits = np.bincount(cell_idx, minlength=len(cells))
         out = np.full(len(cells), UNDECIDED, dtype=np.int32)
@@ -83,16 +105,34 @@ class _Raster:
         inside = shapely.within(boxes[c1], index.geometries[g1])
         out[c1[inside]] = g1[inside] + 1
         empty = np.flatnonzero(hits == 0)
-        if nearest_m <= 0:
+        if nearest_m <= 0 or not len(empty):
             out[empty] = OUTSIDE
-        elif len(empty):
-            # beyond reach when the centre is farther than radius + half a diagonal from every grid
-            centres = shapely.points(x0[empty] + self.dx / 2, y0[empty] + self.dy / 2)
-            reach = (nearest_m + half_diagonal_m) / index.kx_min
-            near_idx, _ = index.tree.query(centres, predicate="dwithin", distance=reach)
-            far = np.ones(len(empty), dtype=bool)
-            far[near_idx] = False
-            out[empty[far]] = OUTSIDE
+            return out
+        # A point of the cell is within half a diagonal of its centre, so its distance to any grid differs from the
+        # centre's by at most that much: decide the cell when that margin cannot change the answer.
+        cx, cy = x0[empty] + dx / 2, y0[empty] + dy / 2
+        reach = (nearest_m + half_diagonal_m) / index.kx_min
+        centre_idx, grid_idx = index.tree.query(shapely.points(cx, cy), predicate="dwithin", distance=reach)
+        metres = shapely.distance(shapely.points(cx[centre_idx] * index.kx, cy[centre_idx] * index.ky),
+                                  index.metric[grid_idx])
+        order = np.lexsort((metres, centre_idx))
+        centre_idx, grid_idx, metres = centre_idx[order], grid_idx[order], metres[order]
+        first = np.ones(len(centre_idx), dtype=bool)
+        first[1:] = centre_idx[1:] != centre_idx[:-1]
+        d1 = np.full(len(empty), np.inf)
+        g1 = np.zeros(len(empty), dtype=np.int64)
+        d1[centre_idx[first]] = metres[first]
+        g1[centre_idx[first]] = grid_idx[first]
+        d2 = np.full(len(empty), np.inf)
+        second = np.flatnonzero(~first)
+        second = second[np.r_[True, centre_idx[second][1:] != centre_idx[second][:-1]]] if len(second) else second
+        d2[centre_idx[second]] = metres[second]
+        labels = np.full(len(empty), UNDECIDED, dtype=np.int32)
+        labels[d1 - half_diagonal_m > nearest_m] = OUTSIDE
+        with np.errstate(invalid="ignore"):  # inf - inf where no grid is in reach: NaN compares False, as wanted
+            sure = (d1 + half_diagonal_m <= nearest_m) & (d2 - d1 > 2 * half_diagonal_m)
+        labels[sure] = -(g1[sure] + 2)
+        out[empty] = labels
         return out
 
     def lookup(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
@@ -162,12 +202,18 @@ class GridIndex:
         if n == 0 or len(self.ids) == 0:
             return grid_ids, distances
         if use_raster is None:
-            use_raster = n >= RASTER_MIN_POINTS
+            use_raster = n >= RASTER_BUILD_POINTS or (n >= RASTER_USE_POINTS and nearest_m in self._rasters)
         if use_raster:
             labels = self.raster(nearest_m).lookup(lons, lats)
             decided = labels > 0
             grid_ids[decided] = self.ids[labels[decided] - 1]
             distances[decided] = 0.0
+            near = np.flatnonzero(labels <= -2)
+            if len(near):
+                nearest = -labels[near] - 2
+                grid_ids[near] = self.ids[nearest]
+                metric_points = shapely.points(lons[near] * self.kx, lats[near] * self.ky)
+                distances[near] = shapely.distance(metric_points, self.metric[nearest])
             todo = np.flatnonzero(labels == UNDECIDED)
         else:
             todo = np.arange(n)
