@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "civicgrid.core",
     "civicgrid.geo",
     "civicgrid.people",
+    "civicgrid.cases",
     "civicgrid.web",
     "civicgrid.demo",
 ]

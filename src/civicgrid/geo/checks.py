@@ -3,24 +3,29 @@ from django.db import connection
 from django.db.utils import DatabaseError
 
 
+# Columns holding region paths compared as ranges: (table, column). Apps that store a path add theirs here.
+PATH_COLUMNS = [("geo_region", "path"), ("cases_case", "region_path")]
+
+
 @register("database")
 def path_collation(app_configs, databases=None, **kwargs):
-    """The region path must compare as bytes on PostgreSQL, or subtree ranges go wrong (see migration geo 0003)."""
+    """Region paths must compare as bytes on PostgreSQL, or subtree ranges go wrong (see migration geo 0003)."""
     if not databases or "default" not in databases or connection.vendor != "postgresql":
         return []
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT collation_name FROM information_schema.columns "
-                "WHERE table_name = 'geo_region' AND column_name = 'path' AND table_schema = current_schema()"
-            )
-            row = cursor.fetchone()
-    except DatabaseError:
-        return []
-    if row is None or row[0] == "C":
-        return []
-    return [Error(
-        f"geo_region.path has collation {row[0]!r}; subtree queries need \"C\"",
-        hint='ALTER TABLE geo_region ALTER COLUMN path TYPE varchar(400) COLLATE "C" (migration geo 0003 does this)',
-        id="civicgrid.geo.E001",
-    )]
+    errors = []
+    for table, column in PATH_COLUMNS:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT collation_name FROM information_schema.columns "
+                    "WHERE table_name = %s AND column_name = %s AND table_schema = current_schema()", [table, column])
+                row = cursor.fetchone()
+        except DatabaseError:
+            continue
+        if row is not None and row[0] != "C":
+            errors.append(Error(
+                f"{table}.{column} has collation {row[0]!r}; subtree queries need \"C\"",
+                hint=f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar(400) COLLATE "C"',
+                id="civicgrid.geo.E001",
+            ))
+    return errors
