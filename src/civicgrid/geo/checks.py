@@ -2,7 +2,6 @@ from django.core.checks import Error, register
 from django.db import connection
 from django.db.utils import DatabaseError
 
-
 # Columns holding region paths compared as ranges: (table, column). Apps that store a path add theirs here.
 PATH_COLUMNS = [("geo_region", "path"), ("cases_case", "region_path")]
 
