@@ -109,10 +109,15 @@ def people(tree, department, make_user):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_grid_index():
+def _fresh_process_caches():
+    """The grid index and the holiday calendar are per-process caches: no test may see another's."""
+    from civicgrid.cases.calendar import forget_calendar
+
     forget_index()
+    forget_calendar()
     yield
     forget_index()
+    forget_calendar()
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop in the test thread

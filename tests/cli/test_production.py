@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -67,7 +67,10 @@ def test_region_browser_lists_children_and_draws_them(tree, people, signed_in):
 def test_region_browser_at_a_grid_shows_its_workers(tree, people, signed_in):
     response = signed_in(people[Role.COMMUNITY_STAFF]).get(reverse("web:region", args=["320571001001001"]))
     assert [w.username for w in response.context["page"].workers] == ["gridworker"]
-    assert [a.code for a in response.context["page"].ancestors] == ["320500", "320571", "320571001", "320571001001"]
+    ancestors = response.context["page"].ancestors
+    assert [a.code for a, _ in ancestors] == ["320500", "320571", "320571001", "320571001001"]
+    assert [open_ for _, open_ in ancestors] == [False, False, False, True]  # community staff: their community only
+    assert f'href="/regions/{tree.community_a1.code}/"' in response.content.decode()
 
 
 def test_another_streets_node_is_404_not_403(tree, people, signed_in):

@@ -79,7 +79,10 @@ def write_audit(action: str, *, actor=None, actor_name: str = "", ip_address: st
                 target: str = "", detail: dict[str, Any] | None = None) -> AuditEntry:
     """Append one audit entry to the chain (inside the caller's transaction, or its own)."""
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(pk=1)  # created by migration 0002
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()  # created by migration 0003
+        if head is None:  # a database emptied by hand (or a test's flush): start the chain again
+            AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": ""})
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
         entry = AuditEntry(
             at=timezone.now(),
             action=action,

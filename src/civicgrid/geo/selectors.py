@@ -22,6 +22,18 @@ def ancestors_by_path(paths: list[str]) -> dict[str, Region]:
     return {r.code: r for r in Region.objects.filter(code__in=codes)}
 
 
+def home_region() -> Region | None:
+    """The deployment's own area: from the root down while each level has a single node (city -> district)."""
+    region = Region.objects.filter(parent__isnull=True).order_by("code").first()
+    if region is None or Region.objects.filter(parent__isnull=True).count() > 1:
+        return region
+    while True:
+        children = list(Region.objects.filter(parent=region).order_by("code")[:2])
+        if len(children) != 1:
+            return region
+        region = children[0]
+
+
 def locate_point(lon: float, lat: float, crs: str = "wgs84", *, nearest_m: float | None = None) -> Placement:
     """Place one point (in any supported CRS) in its grid."""
     wlon, wlat = to_wgs84(lon, lat, crs)

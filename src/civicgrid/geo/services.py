@@ -22,7 +22,8 @@ class RegionError(ValueError):
 
 def bump_tree_version() -> None:
     """Tell every process's point -> grid index that the tree changed (rebuilt on its next use)."""
-    GeoState.objects.filter(pk=1).update(version=F("version") + 1)  # the row comes with migration 0002
+    if not GeoState.objects.filter(pk=1).update(version=F("version") + 1):  # the row comes with migration 0002
+        GeoState.objects.get_or_create(pk=1, defaults={"version": 1})
 
 
 def _path_for(code: str, parent: Region | None) -> tuple[str, int]:

@@ -32,6 +32,7 @@ def map_features(regions: list[Region], workers: dict[int, list[User]] | None = 
             "full_name": region.full_name or region.name,
             "level": region.get_level_display(),
             "grid_kind": region.get_grid_kind_display() if region.grid_kind else "",
+            "kind": region.grid_kind,
             "is_grid": region.is_grid,
             "url": reverse("web:region", args=[region.code]),
             "area_km2": round(region.area_m2 / 1e6, 3) if region.area_m2 else None,
@@ -47,7 +48,7 @@ def map_features(regions: list[Region], workers: dict[int, list[User]] | None = 
 @dataclass
 class RegionPage:
     region: Region
-    ancestors: list[Region]
+    ancestors: list[tuple[Region, bool]]  # with whether the user may open it
     children: list[Region]
     workers: list[User]
     map_data: dict
@@ -65,9 +66,10 @@ def region_page(user: User, code: str) -> RegionPage:
     workers = grid_workers_by_region(grids) if grids else {}
     shown = children if any(c.geometry for c in children) else [region]
     parents = {r.code: r for r in [*ancestors, region]}
+    scope = scope_of(user)
     return RegionPage(
         region=region,
-        ancestors=ancestors,
+        ancestors=[(a, scope.covers_path(a.path)) for a in ancestors],
         children=children,
         workers=workers.get(region.pk, []),
         map_data=map_features(shown, workers, parents),
