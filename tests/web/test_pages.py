@@ -109,3 +109,18 @@ def test_pages_send_a_content_security_policy(tree, people, signed_in):
     response = signed_in(people[Role.STREET_STAFF]).get(reverse("web:region", args=[tree.street_a.code]))
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_pages_stay_chinese_whatever_the_browser_says_until_english_is_chosen(tree, people, signed_in):
+    client = signed_in(people[Role.STREET_STAFF])
+    page = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "街道干部" in page or "我的" in page
+    client.cookies["django_language"] = "en"
+    assert "My work" in client.get(reverse("web:home")).content.decode()
+
+
+def test_api_answers_in_the_language_asked(tree, people, client):
+    client.force_login(people[Role.RESIDENT])
+    english = client.get("/api/locate/", {"lon": 116.4, "lat": 39.9}, HTTP_ACCEPT_LANGUAGE="en").json()
+    chinese = client.get("/api/locate/", {"lon": 116.4, "lat": 39.9}).json()
+    assert "outside the jurisdiction" in english["message"] and english["message"] != chinese["message"]

@@ -1,6 +1,8 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 def _tile_origin() -> str:
@@ -39,3 +41,21 @@ class ContentSecurityPolicyMiddleware:
         if not request.path.startswith("/api/docs"):
             response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Pages are Chinese unless the user chose English (the language cookie set by the switch in the top bar).
+
+    A browser's Accept-Language is not enough to leave Chinese: district staff share machines whose browsers say
+    anything. API clients (paths under /api/ and /open311/) may ask for English with Accept-Language.
+    """
+
+    API_PREFIXES = ("/api/", "/open311/")
+
+    def process_request(self, request):
+        if request.path.startswith(self.API_PREFIXES):
+            return super().process_request(request)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
