@@ -36,11 +36,11 @@ from civicgrid.cases.models import (
     Supervision,
     TicketCounter,
 )
+from civicgrid.cases.selectors import can_see
 from civicgrid.core.crypto import encrypt, lookup_hash
 from civicgrid.geo.models import Region
 from civicgrid.geo.selectors import home_region, locate_point
 from civicgrid.people.models import Department, Role
-from civicgrid.people.scoping import scope_of
 
 # Sent after commit: sender=Case, case=…, action=…, actor=…  (notifications, classification, duplicates subscribe)
 case_changed = Signal()
@@ -238,16 +238,6 @@ def _attach(case: Case, event: CaseEvent, checked, actor) -> list[Attachment]:
 
 
 # ------------------------------------------------------------------------------------------------------ the loop
-
-
-def can_see(case: Case, actor) -> bool:
-    """The case lies in the actor's region scope, or (a handler) it is their department's, or they reported it."""
-    scope = scope_of(actor)
-    if scope.covers_path(case.region_path):
-        return True
-    if getattr(actor, "department_id", None) and case.department_id == actor.department_id:
-        return True
-    return bool(getattr(actor, "pk", None)) and case.reporter_id == actor.pk
 
 
 @dataclass(frozen=True)
@@ -541,16 +531,7 @@ def reopen(case, actor, *, reason: str, expected_version=None) -> Case:
                                 "resolved": None})
 
 
-def get_case_for(actor, *, pk=None, ticket_no=None) -> Case:
-    """One case the actor may see (404 otherwise)."""
-    qs = Case.objects.select_related("responsibility_item", "department", "category", "grid")
-    case = qs.filter(pk=pk).first() if pk is not None else qs.filter(ticket_no=ticket_no).first()
-    if case is None or not can_see(case, actor):
-        raise CaseNotFound(str(pk or ticket_no))
-    return case
-
-
 __all__ = ["FINAL_STATUSES", "OPEN_STATUSES", "STEPS", "allowed_actions", "report_case", "accept", "reject",
            "merge", "merge_many", "dispatch", "receive", "return_case", "request_extension", "decide_extension",
            "suspend", "resume", "handle", "verify", "fail_verification", "close", "supervise", "evaluate", "reopen",
-           "get_case_for", "case_changed"]
+           "case_changed"]
