@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "huey.contrib.djhuey",
     "civicgrid.core",
     "civicgrid.geo",
     "civicgrid.people",
@@ -203,6 +204,25 @@ STORAGES = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# Background work (deadline sweep, escalation): huey. Embedded default: a SQLite file beside the database, no server;
+# with REDIS_URL: Redis. Either way the consumer is `civicgrid run_huey` (./dev start runs it beside the web server).
+HUEY = {
+    "name": "civicgrid",
+    "immediate": env_bool("CIVICGRID_TASKS_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {"workers": env_int("CIVICGRID_TASK_WORKERS", 2), "worker_type": "thread", "periodic": True},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")})
+
+# Cases: yellow warning after this share of a stage's time; automatic supervision this long after a deadline passed.
+CASE_WARNING_SHARE = float(os.environ.get("CASE_WARNING_SHARE", "0.8"))
+CASE_AUTO_SUPERVISION_MINUTES = env_int("CASE_AUTO_SUPERVISION_MINUTES", 1440)
+CASE_MAX_UPLOAD_BYTES = env_int("CASE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+CASE_TICKET_PREFIX = os.environ.get("CASE_TICKET_PREFIX", "CG")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -170,6 +170,8 @@ class Case(models.Model):
                                     on_delete=models.PROTECT, related_name="merged_cases")
     stage_started_at = models.DateTimeField(_("stage started"), null=True, blank=True)
     stage_due_at = models.DateTimeField(_("stage due"), null=True, blank=True, db_index=True)
+    stage_warn_at = models.DateTimeField(_("yellow warning from"), null=True, blank=True, db_index=True,
+                                         editable=False)
     warning_level = models.CharField(_("warning"), max_length=8, blank=True, default="",
                                      choices=[("", _("on time")), ("yellow", _("yellow")), ("red", _("overdue"))])
     ever_overdue = models.BooleanField(_("was overdue"), default=False)

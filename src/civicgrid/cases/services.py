@@ -102,6 +102,20 @@ def _deadline(item, stage: str | None, start: datetime) -> datetime | None:
     return calendar.add_minutes(start, minutes, clock).due
 
 
+def warning_share() -> float:
+    """The share of a stage's time after which a case turns yellow (settings.CASE_WARNING_SHARE, default 0.8)."""
+    return float(getattr(settings, "CASE_WARNING_SHARE", 0.8))
+
+
+def _warn_at(item, start: datetime | None, due: datetime | None, stage: str | None) -> datetime | None:
+    """When the yellow warning starts: the configured share of the stage's time (on its clock) after it started."""
+    if start is None or due is None:
+        return None
+    _minutes, clock = _limit(item, stage or "handle")
+    total = calendar.elapsed_minutes(start, due, clock)
+    return calendar.add_minutes(start, max(total, 0) * warning_share(), clock).due
+
+
 def _clean_text(value: str, field: str, *, required: bool, max_length: int) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -205,6 +219,7 @@ def report_case(
                 address=address, grid=location.grid, region_path=location.region_path, status=S.REPORTED,
                 department=item.department if item else None, responsibility_item=item,
                 stage_started_at=reported_at, stage_due_at=_deadline(item, "accept", reported_at),
+                stage_warn_at=_warn_at(item, reported_at, _deadline(item, "accept", reported_at), "accept"),
                 reported_at=reported_at,
             )
             actor = entered_by or reporter
@@ -307,13 +322,17 @@ def _transition(case: Case, actor, action: str, *, note: str = "", data: dict | 
     now = timezone.now()
     new_status = target or step.target or case.status
     fields = dict(updates or {})
+    item = fields.get("responsibility_item", case.responsibility_item)
     if step.stage != "keep":
         start = stage_start_override or now
         fields["stage_started_at"] = start if step.stage else None
-        fields["stage_due_at"] = due_override or _deadline(case.responsibility_item, step.stage, start)
+        fields["stage_due_at"] = due_override or _deadline(item, step.stage, start)
+        fields["stage_warn_at"] = _warn_at(item, fields["stage_started_at"], fields["stage_due_at"], step.stage)
         fields["warning_level"] = ""
     elif due_override is not None:
+        start = case.stage_started_at or now
         fields["stage_due_at"] = due_override
+        fields["stage_warn_at"] = _warn_at(item, start, due_override, _stage_of(new_status))
         fields["warning_level"] = ""
     with transaction.atomic():
         hit = Case.objects.filter(pk=case.pk, status=case.status, version=case.version).update(
@@ -344,7 +363,6 @@ def accept(case, actor, *, category: Category | None = None, note: str = "", exp
             raise CaseInputError("category", f"{category} is no longer in use")
         item = responsibility_for(category, case.region_path)
         updates = {"category": category, "responsibility_item": item, "department": item.department if item else None}
-        case.responsibility_item = item
     return _transition(case, actor, "accept", note=note, updates=updates, expected_version=expected_version,
                        data={"category": category.code} if category else {})
 
