@@ -62,3 +62,14 @@ def test_the_periodic_task_runs_the_sweep(tree, people, categories, responsibili
     gas_case(categories)
     outcome = sweep_deadlines_every_minute.call_local()
     assert outcome == {"yellow": 0, "red": 0, "supervised": 0}
+
+
+def test_acting_after_the_deadline_marks_the_case_late_without_a_sweep(tree, people, categories, responsibility):
+    from civicgrid.cases.clock import acting_at
+
+    case = gas_case(categories)
+    with acting_at(case.reported_at + timedelta(minutes=45)):
+        case = cs.accept(case, people[Role.DISPATCHER])
+    assert case.ever_overdue and case.warning_level == ""
+    on_time = cs.accept(gas_case(categories), people[Role.DISPATCHER])
+    assert not on_time.ever_overdue

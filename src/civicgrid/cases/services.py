@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from civicgrid.cases import calendar
 from civicgrid.cases.attachments import as_django_file, check_upload
+from civicgrid.cases.clock import now as _now
 from civicgrid.cases.errors import CaseInputError, CaseNotFound, Conflict, InvalidTransition, NotPermitted
 from civicgrid.cases.models import (
     FINAL_STATUSES,
@@ -203,7 +204,7 @@ def report_case(
         raise CaseInputError("external_ticket_id", "a case forwarded by an upper-level platform needs its ticket id")
     checked = [check_upload(p) for p in photos]
     location = _place(lon, lat, crs, region)
-    now = timezone.now()
+    now = _now()
     reported_at = reported_at or now
     item = responsibility_for(category, location.region_path)
     try:
@@ -319,9 +320,11 @@ def _transition(case: Case, actor, action: str, *, note: str = "", data: dict | 
         raise InvalidTransition(f"cannot {action.replace('_', ' ')} case {case.ticket_no}: it is "
                                 f"{Status(case.status).label}")
     checked = [check_upload(p) for p in photos]
-    now = timezone.now()
+    now = _now()
     new_status = target or step.target or case.status
     fields = dict(updates or {})
+    if case.stage_due_at and now > case.stage_due_at and case.status != S.SUSPENDED:
+        fields["ever_overdue"] = True  # acted after the stage's deadline: late, whether or not a sweep saw it
     item = fields.get("responsibility_item", case.responsibility_item)
     if step.stage != "keep":
         start = stage_start_override or now
@@ -370,7 +373,7 @@ def accept(case, actor, *, category: Category | None = None, note: str = "", exp
 def reject(case, actor, *, reason: str, expected_version=None) -> Case:
     """不予受理, with the reason the resident is told."""
     return _transition(case, actor, "reject", note=_need(reason, "reason"), expected_version=expected_version,
-                       updates={"closed_at": timezone.now()})
+                       updates={"closed_at": _now()})
 
 
 def merge(case, actor, *, into: Case, note: str = "", expected_version=None) -> Case:
@@ -382,9 +385,9 @@ def merge(case, actor, *, into: Case, note: str = "", expected_version=None) -> 
     if not can_see(into, actor):
         raise CaseNotFound(into.ticket_no)
     case = _transition(case, actor, "merge", note=note, expected_version=expected_version,
-                       updates={"merged_into": into, "closed_at": timezone.now()}, data={"into": into.ticket_no})
+                       updates={"merged_into": into, "closed_at": _now()}, data={"into": into.ticket_no})
     CaseEvent.objects.create(case=into, action="absorb", from_status=into.status, to_status=into.status,
-                             actor=_user(actor), actor_role=actor.role, at=timezone.now(),
+                             actor=_user(actor), actor_role=actor.role, at=_now(),
                              data={"merged": case.ticket_no})
     return case
 
@@ -429,7 +432,7 @@ def request_extension(case, actor, *, extra_minutes: int, reason: str, expected_
     with transaction.atomic():
         _transition(case, actor, "request_extension", note=reason, expected_version=expected_version,
                     data={"extra_minutes": extra_minutes})
-        return ExtensionRequest.objects.create(case=case, requested_by=_user(actor), requested_at=timezone.now(),
+        return ExtensionRequest.objects.create(case=case, requested_by=_user(actor), requested_at=_now(),
                                                extra_minutes=extra_minutes, reason=reason)
 
 
@@ -445,7 +448,7 @@ def decide_extension(case, actor, *, grant: bool, note: str = "", expected_versi
         case = _transition(case, actor, "decide_extension", note=note, expected_version=expected_version,
                            due_override=due, data={"granted": grant, "extra_minutes": request.extra_minutes})
         request.decision = ExtensionRequest.Decision.GRANTED if grant else ExtensionRequest.Decision.REFUSED
-        request.decided_by, request.decided_at, request.decision_note = _user(actor), timezone.now(), note
+        request.decided_by, request.decided_at, request.decision_note = _user(actor), _now(), note
         request.save(update_fields=["decision", "decided_by", "decided_at", "decision_note"])
     return case
 
@@ -455,8 +458,8 @@ def suspend(case, actor, *, reason: str, expected_version=None) -> Case:
     left = None
     if case.stage_due_at:
         _minutes, clock = _limit(case.responsibility_item, _stage_of(case.status))
-        left = max(calendar.elapsed_minutes(timezone.now(), case.stage_due_at, clock), 0) \
-            if case.stage_due_at > timezone.now() else 0
+        left = max(calendar.elapsed_minutes(_now(), case.stage_due_at, clock), 0) \
+            if case.stage_due_at > _now() else 0
     return _transition(case, actor, "suspend", note=_need(reason, "reason"), expected_version=expected_version,
                        updates={"status_before_suspension": case.status},
                        data={"minutes_left": left, "status": case.status})
@@ -469,7 +472,7 @@ def resume(case, actor, *, note: str = "", expected_version=None) -> Case:
     due = None
     if left is not None:
         _minutes, clock = _limit(case.responsibility_item, _stage_of(previous))
-        due = calendar.add_minutes(timezone.now(), left, clock).due
+        due = calendar.add_minutes(_now(), left, clock).due
     return _transition(case, actor, "resume", note=note, expected_version=expected_version, target=previous,
                        due_override=due, updates={"status_before_suspension": ""})
 
@@ -511,7 +514,7 @@ def _gps(lon, lat) -> dict:
 def close(case, actor, *, note: str = "", expected_version=None) -> Case:
     """结案归档."""
     return _transition(case, actor, "close", note=note, expected_version=expected_version,
-                       updates={"closed_at": timezone.now()})
+                       updates={"closed_at": _now()})
 
 
 def supervise(case, actor, *, reason: str, due_minutes: int = 1440, level: str | None = None,
@@ -522,11 +525,11 @@ def supervise(case, actor, *, reason: str, due_minutes: int = 1440, level: str |
     reason = _need(reason, "reason")
     level = level or (Supervision.Level.LEADER if actor.role == R.LEADER else Supervision.Level.CENTRE)
     _minutes, clock = _limit(case.responsibility_item, "handle")
-    due = calendar.add_minutes(timezone.now(), due_minutes, clock).due
+    due = calendar.add_minutes(_now(), due_minutes, clock).due
     with transaction.atomic():
         _transition(case, actor, "supervise", note=reason, expected_version=expected_version,
                     updates={"supervised": True}, data={"level": level, "due": due.isoformat()})
-        return Supervision.objects.create(case=case, level=level, raised_by=_user(actor), raised_at=timezone.now(),
+        return Supervision.objects.create(case=case, level=level, raised_by=_user(actor), raised_at=_now(),
                                           due_at=due, reason=reason)
 
 

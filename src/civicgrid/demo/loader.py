@@ -14,6 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from shapely.geometry import shape
 
+from civicgrid.cases.models import Case
+from civicgrid.cases.responsibility import import_responsibility_list
+from civicgrid.cases.taxonomy import load_categories
+from civicgrid.demo.cases import generate_cases
 from civicgrid.demo.catalogue import DEMO_PASSWORD, DEMO_USERS, DEPARTMENTS, grid_worker_name
 from civicgrid.geo.importing import import_regions
 from civicgrid.geo.models import GridKind, Region, RegionLevel
@@ -22,6 +26,7 @@ from civicgrid.people.models import Department, Role, ScopeGrant, User
 from civicgrid.people.services import set_scope, upsert_department, upsert_user
 
 SAMPLE_DIR = Path(__file__).parent / "data" / "sip-sample"
+RESPONSIBILITY_SAMPLE = Path(__file__).resolve().parents[1] / "cases" / "data" / "responsibility_sample.xlsx"
 SOURCE = "demo"
 
 # file names in the full data set and in the shipped sample
@@ -134,11 +139,24 @@ def load_people(departments: dict[str, Department], report: DemoReport) -> None:
     report.lines.append(f"grid workers: {created} new, {ScopeGrant.objects.filter(user__role=Role.GRID_WORKER).count()} grid assignments")
 
 
-def build_demo(*, use_sample: bool = False) -> DemoReport:
+def load_case_reference_data(report: DemoReport) -> None:
+    """The GB/T 30428 + 12345 taxonomy and the sample responsibility list (责任清单)."""
+    counts = load_categories(source="demo")
+    report.lines.append(f"categories: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged")
+    result = import_responsibility_list(RESPONSIBILITY_SAMPLE, source="demo")
+    report.lines.append(f"responsibility list: {result.summary()}")
+    report.lines.extend(f"  {p}" for p in result.errors)
+
+
+def build_demo(*, use_sample: bool = False, cases: int = 2000) -> DemoReport:
     source, files = region_files(use_sample)
     report = DemoReport(source=source)
     with transaction.atomic():
         load_regions(files, report)
         departments = load_departments(report)
         load_people(departments, report)
+        load_case_reference_data(report)
+    made = generate_cases(cases)
+    report.lines.append(f"cases: {made} generated" if made else
+                        f"cases: demo history already there ({Case.objects.count()} cases)")
     return report

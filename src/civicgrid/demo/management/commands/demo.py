@@ -9,10 +9,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sample", action="store_true",
                             help="use the two-street sample shipped with civicgrid even when the full data set is present")
+        parser.add_argument("--cases", type=int, default=2000, help="how many demo cases to generate (first run only)")
         parser.add_argument("--quiet-report", action="store_true", help="print only the summary and the logins")
 
     def handle(self, *args, **options):
-        report = build_demo(use_sample=options["sample"])
+        report = build_demo(use_sample=options["sample"], cases=options["cases"])
         self.stdout.write(f"Demo district loaded from the {report.source}")
         for line in report.lines:
             if options["quiet_report"] and line.startswith("  "):
