@@ -218,6 +218,13 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")})
 
+# Notifications: every backend gets every message (see civicgrid.core.notifications).
+NOTIFICATION_BACKENDS = env_list("NOTIFICATION_BACKENDS", [
+    "civicgrid.core.notifications.InboxBackend",
+    "civicgrid.core.notifications.LoggingSMSBackend",
+    "civicgrid.core.notifications.LoggingWeChatBackend",
+])
+
 # Cases: yellow warning after this share of a stage's time; automatic supervision this long after a deadline passed.
 CASE_WARNING_SHARE = float(os.environ.get("CASE_WARNING_SHARE", "0.8"))
 CASE_AUTO_SUPERVISION_MINUTES = env_int("CASE_AUTO_SUPERVISION_MINUTES", 1440)

@@ -83,3 +83,24 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash or "(empty)"
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox (the default notification backend)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+                                  related_name="notifications")
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("message"), blank=True)
+    link = models.CharField(_("link"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.title}"
