@@ -27,6 +27,7 @@ def test_gunicorn_serves_pages_and_static_files_with_debug_off(tmp_path):
         "CIVICGRID_DATA_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "SECURE_COOKIES": "0",
+        "CIVICGRID_DATA_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     })
     for args in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
         done = subprocess.run([sys.executable, "-m", "civicgrid", *args], env=env, capture_output=True, text=True, timeout=300)
@@ -62,3 +63,11 @@ def test_gunicorn_serves_pages_and_static_files_with_debug_off(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_production_refuses_to_start_without_a_data_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "CIVICGRID_DATA_KEY")}
+    env.update({"SECRET_KEY": "production-like-test-key-" + "x" * 40, "CIVICGRID_DATA_DIR": str(tmp_path)})
+    done = subprocess.run([sys.executable, "-m", "civicgrid", "check"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode != 0 and "CIVICGRID_DATA_KEY is not set" in done.stderr

@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Audit and history")
 
     def ready(self) -> None:
-        from civicgrid.core import signals  # noqa: F401  (login/logout audit rows)
+        from civicgrid.core import checks, signals  # noqa: F401  (system check; login/logout audit rows)
