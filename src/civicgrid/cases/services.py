@@ -39,8 +39,9 @@ from civicgrid.cases.models import (
 )
 from civicgrid.cases.selectors import can_see
 from civicgrid.core.crypto import encrypt, lookup_hash
+from civicgrid.geo.coords import many_to_wgs84
 from civicgrid.geo.models import Region
-from civicgrid.geo.selectors import home_region, locate_point
+from civicgrid.geo.selectors import home_region, locate_point, locate_points
 from civicgrid.people.models import Department, Role
 
 # Sent after commit: sender=Case, case=…, action=…, actor=…  (notifications, classification, duplicates subscribe)
@@ -238,6 +239,135 @@ def report_case(
                 return existing
         raise
     return case
+
+
+@dataclass(frozen=True)
+class IntakeItem:
+    """One case of a bulk intake (an upper-level platform's batch, a spreadsheet, a benchmark)."""
+
+    title: str
+    description: str
+    lon: float
+    lat: float
+    category: Category | None = None
+    crs: str = "wgs84"
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    external_ticket_id: str = ""
+    idempotency_key: str | None = None
+    reported_at: datetime | None = None
+
+
+class BulkIntakeError(CaseInputError):
+    """Some items of a bulk intake were bad: `problems` lists (index, field, message); nothing was stored."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]):
+        super().__init__(problems[0][1], f"{len(problems)} bad items, the first: item {problems[0][0]}: "
+                                         f"{problems[0][2]}")
+        self.problems = problems
+
+
+def _reserve_tickets(day, count: int) -> list[str]:
+    """`count` consecutive ticket numbers of one day, reserved with one locked counter update."""
+    prefix = getattr(settings, "CASE_TICKET_PREFIX", "CG")
+    with transaction.atomic():
+        if not TicketCounter.objects.filter(day=day).exists():
+            try:
+                with transaction.atomic():
+                    TicketCounter.objects.create(day=day, last=0)
+            except IntegrityError:
+                pass
+        counter = TicketCounter.objects.select_for_update().get(day=day)
+        first = counter.last + 1
+        counter.last += count
+        counter.save(update_fields=["last"])
+    return [f"{prefix}{day:%Y%m%d}{n:05d}" for n in range(first, first + count)]
+
+
+def report_cases(items: list[IntakeItem], *, channel: str, entered_by=None) -> list[Case]:
+    """Take in many located cases at once: the same checks, placement, deadlines and timeline as report_case,
+    with grid placement, responsibility look-up and writes done in bulk. All or nothing: any bad item raises
+    BulkIntakeError listing every problem. Items whose idempotency key is already known come back as they are."""
+    if channel not in Channel.values:
+        raise CaseInputError("channel", f"unknown channel {channel!r}")
+    keys = [i.idempotency_key for i in items if i.idempotency_key]
+    known = {c.idempotency_key: c for c in Case.objects.filter(idempotency_key__in=keys)} if keys else {}
+    fresh = [(n, i) for n, i in enumerate(items) if not (i.idempotency_key and i.idempotency_key in known)]
+    problems: list[tuple[int, str, str]] = []
+    cleaned = []
+    for n, item in fresh:
+        try:
+            cleaned.append((n, item, _clean_text(item.title, "title", required=True, max_length=120),
+                            _clean_text(item.description, "description", required=True, max_length=5000),
+                            _check_phone(item.contact_phone)))
+            if item.category is not None and not item.category.is_active:
+                raise CaseInputError("category", f"{item.category} is no longer in use")
+        except CaseInputError as error:
+            problems.append((n, error.field, error.message))
+    placements = _place_many([c[1] for c in cleaned])
+    grids = Region.objects.in_bulk({g for g, _ in placements if g})
+    for (n, item, *_rest), (grid_id, _path) in zip(cleaned, placements, strict=True):
+        if not grid_id:
+            problems.append((n, "location", f"{item.lon}, {item.lat} is outside the jurisdiction"))
+    if problems:
+        raise BulkIntakeError(sorted(problems))
+    by_category: dict[int, list[ResponsibilityItem]] = {}
+    for resp in ResponsibilityItem.objects.filter(is_active=True).select_related("region", "department"):
+        by_category.setdefault(resp.category_id, []).append(resp)
+    now = _now()
+    rows = []
+    for (n, item, title, description, phone), (grid_id, path) in zip(cleaned, placements, strict=True):
+        grid = grids[grid_id]
+        candidates = [r for r in by_category.get(item.category.pk if item.category else -1, [])
+                      if r.region is None or path.startswith(r.region.path)]
+        resp = max(candidates, key=lambda r: len(r.region.path) if r.region else 0) if candidates else None
+        reported_at = item.reported_at or now
+        due = _deadline(resp, "accept", reported_at)
+        rows.append((n, Case(
+            channel=channel, external_ticket_id=item.external_ticket_id, idempotency_key=item.idempotency_key or None,
+            entered_by=_user(entered_by), contact_name=item.contact_name[:40],
+            contact_phone_encrypted=encrypt(phone), contact_phone_hash=lookup_hash(phone), title=title,
+            description=description, category=item.category, lon=item.lon, lat=item.lat, address=item.address[:200],
+            grid=grid, region_path=path, status=S.REPORTED, department=resp.department if resp else None,
+            responsibility_item=resp, stage_started_at=reported_at, stage_due_at=due,
+            stage_warn_at=_warn_at(resp, reported_at, due, "accept"), reported_at=reported_at)))
+    with transaction.atomic():
+        by_day: dict = {}
+        for _n, case in rows:
+            by_day.setdefault(timezone.localtime(case.reported_at).date(), []).append(case)
+        for day, cases in by_day.items():
+            for case, ticket in zip(cases, _reserve_tickets(day, len(cases)), strict=True):
+                case.ticket_no = ticket
+        created = Case.objects.bulk_create([c for _n, c in rows], batch_size=1000)
+        if any(c.pk is None for c in created):  # a backend that cannot return ids
+            ids = dict(Case.objects.filter(ticket_no__in=[c.ticket_no for c in created]).values_list("ticket_no", "pk"))
+            for case in created:
+                case.pk = ids[case.ticket_no]
+        CaseEvent.objects.bulk_create(
+            [CaseEvent(case=c, action="report", from_status="", to_status=S.REPORTED, actor=_user(entered_by),
+                       actor_role=getattr(entered_by, "role", ""), at=now,
+                       data={"channel": channel, "grid": c.grid.code}) for c in created], batch_size=1000)
+        for case in created:
+            transaction.on_commit(lambda case=case: case_changed.send(sender=Case, case=case, action="report",
+                                                                      actor=entered_by))
+    made = {n: c for (n, _), c in zip(rows, created, strict=True)}
+    return [made[n] if n in made else known[items[n].idempotency_key] for n in range(len(items))]
+
+
+def _place_many(items: list[IntakeItem]) -> list[tuple[int, str]]:
+    """(grid id or 0, grid path) for each item, placed in bulk per coordinate system."""
+    result: list[tuple[int, str]] = [(0, "")] * len(items)
+    by_crs: dict[str, list[int]] = {}
+    for n, item in enumerate(items):
+        by_crs.setdefault(item.crs or "wgs84", []).append(n)
+    for crs, indexes in by_crs.items():
+        lons, lats = many_to_wgs84([items[n].lon for n in indexes], [items[n].lat for n in indexes], crs)
+        ids, _distances = locate_points(lons, lats)
+        paths = dict(Region.objects.filter(pk__in=set(ids.tolist()) - {0}).values_list("pk", "path"))
+        for n, grid_id in zip(indexes, ids.tolist(), strict=True):
+            result[n] = (grid_id, paths.get(grid_id, ""))
+    return result
 
 
 def _user(actor):

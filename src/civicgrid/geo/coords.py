@@ -86,6 +86,13 @@ def to_wgs84(lon: float, lat: float, crs: str = WGS84) -> tuple[float, float]:
     return float(out[0, 0]), float(out[0, 1])
 
 
+def many_to_wgs84(lons, lats, crs: str = WGS84) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays of points in `crs` -> arrays of WGS-84 lon/lat."""
+    xy = _convert_xy(np.column_stack([np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)]),
+                     normalise_crs(crs))
+    return xy[:, 0], xy[:, 1]
+
+
 def geometry_to_wgs84(geometry, crs: str):
     """A shapely geometry in `crs` -> the same geometry in WGS-84."""
     crs = normalise_crs(crs)
