@@ -31,8 +31,10 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 
 
 def parse_args(description: str, *, points: int | None = None, nodes: int | None = None,
-               argv: Sequence[str] | None = None) -> argparse.Namespace:
+               argv: Sequence[str] | None = None, extra: Sequence[tuple[str, type, Any]] = ()) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
+    for flag, kind, default in extra:
+        parser.add_argument(flag, type=kind, default=default, help=f"(default {default:,})")
     if points is not None:
         parser.add_argument("--points", type=int, default=points, help=f"number of random points (default {points:,})")
     if nodes is not None:

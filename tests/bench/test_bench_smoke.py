@@ -37,3 +37,9 @@ def test_subtree_runs():
     assert "path index used for the range: yes" in out, out
     assert "queries issued by our path: 2" in out, out
     assert "ratio ours/raw, values_list" in out, out
+
+
+def test_intake_runs():
+    out = run_bench("intake.py", "--cases", "2000")
+    assert "sanity: 2,000 cases and 2,000 timeline rows" in out, out
+    assert "ratio ours/raw per case" in out, out
