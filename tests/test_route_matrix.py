@@ -38,6 +38,7 @@ MATRIX = {
         ("get", f"/regions/{IN_STREET_B}/", {None: 302, Role.DISPATCHER: 200, Role.HOTLINE_OPERATOR: 200, Role.LEADER: 200,
                                              Role.DEPARTMENT_HANDLER: 200, Role.DATA_ADMIN: 200, ALL: 404}),
     ],
+    "web:notifications": ("get", "/notifications/", {None: 302, ALL: 200}),
     "login": ("get", "/accounts/login/", {None: 200, ALL: 302}),
     "logout": ("post", "/accounts/logout/", {None: 302, ALL: 302}),
     "password_change": ("get", "/accounts/password/", {None: 302, ALL: 200}),
@@ -56,6 +57,135 @@ MATRIX = {
     "api-schema": ("get", "/api/schema/", {None: 403, ALL: 200}),
     "api-docs": ("get", "/api/docs/", {None: 403, ALL: 200}),
 }
+
+
+# --- the cases API and Open311 ---------------------------------------------------------------------------------------
+# Rows that act on a case use two cases the fixture below makes: A is closed, lies in grid A1-1 (street A) and was
+# reported by the resident; B is reported and lies in street B. A verb POSTed to A with an empty body answers 404 to
+# roles that cannot see A, 400 where the verb needs a field, 403 to roles that may not take it, and 409 to the roles
+# that may (a closed case cannot be accepted, dispatched, ...), so nothing changes whichever role comes first.
+CASE_A, CASE_B = "CGMATRIX0000A", "CGMATRIX0000B"
+CASE_ROUTES = ("case-", "open311:")
+NOT_A = {None: 403, Role.SYSTEM_ADMIN: 404, Role.SECURITY_ADMIN: 404, Role.AUDIT_ADMIN: 404}
+
+
+def _verb(verb: str, *, may=(), otherwise=403):
+    return ("post", f"/api/cases/{CASE_A}/{verb}/", {**NOT_A, **{role: 409 for role in may}, ALL: otherwise})
+
+
+MATRIX.update({
+    "case-list": ("get", "/api/cases/", {None: 403, ALL: 200}),
+    "case-detail": [
+        ("get", f"/api/cases/{CASE_A}/", {**NOT_A, ALL: 200}),
+        ("get", f"/api/cases/{CASE_B}/", {None: 403, Role.DISPATCHER: 200, Role.HOTLINE_OPERATOR: 200, Role.LEADER: 200,
+                                          Role.DEPARTMENT_HANDLER: 200, Role.DATA_ADMIN: 200, ALL: 404}),
+    ],
+    "case-accept": _verb("accept", may=(Role.DISPATCHER, Role.HOTLINE_OPERATOR)),
+    "case-reject": _verb("reject", otherwise=400),
+    "case-merge": _verb("merge", otherwise=400),
+    "case-dispatch": _verb("dispatch", may=(Role.DISPATCHER,)),
+    "case-receive": _verb("receive", may=(Role.DEPARTMENT_HANDLER,)),
+    "case-return": _verb("return", otherwise=400),
+    "case-request-extension": _verb("request-extension", otherwise=400),
+    "case-decide-extension": _verb("decide-extension", otherwise=400),
+    "case-suspend": _verb("suspend", otherwise=400),
+    "case-resume": _verb("resume", may=(Role.DISPATCHER,)),
+    "case-handle": _verb("handle", otherwise=400),
+    "case-verify": _verb("verify", may=(Role.GRID_WORKER, Role.DISPATCHER, Role.COMMUNITY_STAFF)),
+    "case-fail-verification": _verb("fail-verification", otherwise=400),
+    "case-close": _verb("close", may=(Role.DISPATCHER,)),
+    "case-supervise": _verb("supervise", otherwise=400),
+    "case-evaluate": _verb("evaluate", otherwise=400),
+    "case-reopen": _verb("reopen", otherwise=400),
+    "case-merge-many": ("post", "/api/cases/merge-many/", {None: 403, ALL: 400}),
+    "category-list": ("get", "/api/categories/", {None: 403, ALL: 200}),
+    # Open311 GeoReport v2 is public: no sign-in to read (POST needs an api_key: tests/open311)
+    "open311:services": ("get", "/open311/v2/services.json", {None: 200, ALL: 200}),
+    "open311:service": ("get", "/open311/v2/services/S0102.xml", {None: 200, ALL: 200}),
+    "open311:requests": ("get", "/open311/v2/requests.xml", {None: 200, ALL: 200}),
+    "open311:request": ("get", f"/open311/v2/requests/{CASE_B}.json", {None: 200, ALL: 200}),
+    "open311:token": ("get", f"/open311/v2/tokens/{CASE_A}.json", {None: 200, ALL: 200}),
+})
+
+
+@pytest.fixture(autouse=True)
+def _cases_for_the_case_rows(request):
+    """Cases A and B (see above), made through the services, for the rows of the cases API and Open311 only."""
+    callspec = getattr(request.node, "callspec", None)
+    if not callspec or not str(callspec.params.get("route", "")).startswith(CASE_ROUTES):
+        return
+    from civicgrid.cases import services as cs
+    from civicgrid.cases.models import Case, Category, CategoryKind, Channel, ResponsibilityItem
+
+    people = request.getfixturevalue("people")
+    parent = Category.objects.create(code="S01", name="市容环境", kind=CategoryKind.EVENT)
+    garbage = Category.objects.create(code="S0102", name="暴露垃圾", kind=CategoryKind.EVENT, parent=parent)
+    ResponsibilityItem.objects.create(category=garbage, department=request.getfixturevalue("department"))
+    dispatcher, handler = people[Role.DISPATCHER], people[Role.DEPARTMENT_HANDLER]
+    a = cs.report_case(channel=Channel.WEB, title="垃圾", description="垃圾堆积", category=garbage, lon=120.701,
+                       lat=31.301, reporter=people[Role.RESIDENT])
+    a = cs.handle(cs.receive(cs.dispatch(cs.accept(a, dispatcher), dispatcher), handler), handler, result="已清运")
+    cs.close(cs.verify(a, people[Role.GRID_WORKER]), dispatcher)
+    b = cs.report_case(channel=Channel.HOTLINE, title="垃圾", description="垃圾堆积", category=garbage, lon=120.701,
+                       lat=31.311)
+    Case.objects.filter(pk=a.pk).update(ticket_no=CASE_A)
+    Case.objects.filter(pk=b.pk).update(ticket_no=CASE_B)
+
+
+# --- the case pages (civicgrid.cases.views) ----------------------------------------------------------------------------
+# Page rows use two cases the fixture below makes: P is reported (with a photo), lies in grid A1-1 (street A) and was
+# reported by the resident; Q is reported and lies in street B. Staff pages answer 403 to residents (they use /report/
+# and /track/); a case outside the scope is 404; an action POSTed with an empty form is 400 for the roles that may take
+# it (the hidden version is missing), so nothing changes whichever role comes first.
+PAGE_CASE_P, PAGE_CASE_Q = "CGPAGES0000P", "CGPAGES0000Q"
+PAGE_PHOTO = __import__("hashlib").sha256(__import__("tests.cases.conftest", fromlist=["png_bytes"]).png_bytes())\
+    .hexdigest()[:16]
+NO_SCOPE = {Role.SYSTEM_ADMIN: 404, Role.SECURITY_ADMIN: 404, Role.AUDIT_ADMIN: 404}
+
+MATRIX.update({
+    "cases:queue": ("get", "/cases/", {None: 302, Role.RESIDENT: 403, ALL: 200}),
+    "cases:bulk": ("post", "/cases/bulk/", {None: 302, Role.RESIDENT: 403, ALL: 302}),  # nothing chosen: back
+    "cases:inbox": ("get", "/cases/inbox/", {None: 302, Role.DEPARTMENT_HANDLER: 200, ALL: 403}),
+    "cases:field_report": ("get", "/cases/report/", {None: 302, Role.GRID_WORKER: 200, ALL: 403}),
+    "cases:verify_list": ("get", "/cases/verify/", {None: 302, Role.GRID_WORKER: 200, Role.COMMUNITY_STAFF: 200,
+                                                   Role.DISPATCHER: 200, ALL: 403}),
+    "cases:hotline": ("get", "/cases/hotline/", {None: 302, Role.HOTLINE_OPERATOR: 200, Role.DISPATCHER: 200,
+                                                ALL: 403}),
+    "cases:detail": [
+        ("get", f"/cases/{PAGE_CASE_P}/", {None: 302, Role.RESIDENT: 403, **NO_SCOPE, ALL: 200}),
+        ("get", f"/cases/{PAGE_CASE_Q}/", {None: 302, Role.RESIDENT: 403, Role.DISPATCHER: 200,
+                                           Role.HOTLINE_OPERATOR: 200, Role.LEADER: 200, Role.DEPARTMENT_HANDLER: 200,
+                                           Role.DATA_ADMIN: 200, ALL: 404}),
+    ],
+    "cases:act": ("post", f"/cases/{PAGE_CASE_P}/act/accept/", {None: 302, Role.RESIDENT: 403, **NO_SCOPE,
+                                                                 Role.DISPATCHER: 400, Role.HOTLINE_OPERATOR: 400,
+                                                                 ALL: 403}),
+    "cases:photo": ("get", f"/cases/{PAGE_CASE_P}/photos/{PAGE_PHOTO}/", {None: 302, Role.RESIDENT: 403, **NO_SCOPE,
+                                                                           ALL: 200}),
+    # the residents' public pages: no sign-in
+    "cases:public_report": ("get", "/report/", {None: 200, ALL: 200}),
+    "cases:track": ("get", "/track/", {None: 200, ALL: 200}),
+    "cases:track_case": ("get", f"/track/{PAGE_CASE_P}/", {None: 200, ALL: 200}),
+    "cases:track_act": ("post", f"/track/{PAGE_CASE_P}/evaluate/", {None: 400, ALL: 400}),  # empty form
+})
+
+
+@pytest.fixture(autouse=True)
+def _cases_for_the_page_rows(request):
+    """Cases P and Q (see above), made through the services, for the rows of the case pages only."""
+    callspec = getattr(request.node, "callspec", None)
+    if not callspec or not str(callspec.params.get("route", "")).startswith("cases:"):
+        return
+    from civicgrid.cases import services as cs
+    from civicgrid.cases.models import Case, Channel
+    from tests.cases.conftest import png_bytes
+
+    people = request.getfixturevalue("people")
+    p = cs.report_case(channel=Channel.WEB, title="垃圾", description="垃圾堆积", lon=120.701, lat=31.301,
+                       reporter=people[Role.RESIDENT], contact_phone="13812345678", photos=[("a.png", png_bytes())])
+    q = cs.report_case(channel=Channel.HOTLINE, title="垃圾", description="垃圾堆积", lon=120.701, lat=31.311)
+    Case.objects.filter(pk=p.pk).update(ticket_no=PAGE_CASE_P)
+    Case.objects.filter(pk=q.pk).update(ticket_no=PAGE_CASE_Q)
 
 
 def test_every_route_is_in_the_matrix():

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "civicgrid.geo",
     "civicgrid.people",
     "civicgrid.cases",
+    "civicgrid.open311",
     "civicgrid.web",
     "civicgrid.demo",
 ]
@@ -231,6 +232,10 @@ CASE_AUTO_SUPERVISION_MINUTES = env_int("CASE_AUTO_SUPERVISION_MINUTES", 1440)
 CASE_MAX_UPLOAD_BYTES = env_int("CASE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 CASE_TICKET_PREFIX = os.environ.get("CASE_TICKET_PREFIX", "CG")
 
+# Open311 GeoReport v2: POSTs per minute per address and per key (0: no limit); the jurisdiction id, if any.
+OPEN311_POSTS_PER_MINUTE = env_int("OPEN311_POSTS_PER_MINUTE", 30)
+OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -244,7 +249,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "civicgrid API",
-    "DESCRIPTION": "Region tree, people and (in later versions) cases of a civicgrid deployment.",
+    "DESCRIPTION": "Region tree, people and cases of a civicgrid deployment: intake, the closed loop's steps as "
+                   "actions, the taxonomy. Open311 GeoReport v2 is served separately at /open311/v2/.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

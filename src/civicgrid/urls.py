@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -14,6 +12,7 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", include("civicgrid.web.urls")),
+    path("", include("civicgrid.cases.urls")),
     path("accounts/login/", people_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", people_views.PasswordChangeView.as_view(), name="password_change"),
@@ -23,7 +22,6 @@ urlpatterns = [
     path("api/", include("civicgrid.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("open311/", include("civicgrid.open311.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served by URL: photos go through views that check who may see the case.

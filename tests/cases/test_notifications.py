@@ -40,3 +40,18 @@ def test_anonymous_reporters_get_no_text_message(tree, people, categories, respo
                           contact_phone="13812345678", lon=120.701, lat=31.301)
     cs.reject(case, people[Role.DISPATCHER], reason="已转环保热线")
     assert "SMS to" not in caplog.text
+
+
+def test_the_inbox_page_lists_and_marks_read(tree, people, categories, responsibility, client):
+    from civicgrid.core.notifications import unread_count
+
+    handler = people[Role.DEPARTMENT_HANDLER]
+    case = cs.report_case(channel=Channel.WEB, title="垃圾", description="门口垃圾", category=categories["garbage"],
+                          lon=120.701, lat=31.301)
+    cs.dispatch(cs.accept(case, people[Role.DISPATCHER]), people[Role.DISPATCHER])
+    assert unread_count(handler) == 1
+    client.force_login(handler)
+    page = client.get("/notifications/")
+    assert page.status_code == 200 and case.ticket_no in page.content.decode()
+    client.post("/notifications/")
+    assert unread_count(handler) == 0

@@ -30,6 +30,7 @@ def test_demo_builds_the_sample_district_once(capsys):
     assert Region.objects.filter(grid_kind=GridKind.SPECIAL).count() == 153
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     assert "categories: 144 created" in out and "129 created" in out
+    assert "api_key for POST requests:\n  cg311-demo-not-secret-open311-key" in out
     for username, *_ in DEMO_USERS:
         assert f"  {username} " in out and DEMO_PASSWORD in out
         assert User.objects.get(username=username).check_password(DEMO_PASSWORD)

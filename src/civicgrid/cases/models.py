@@ -192,9 +192,13 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-reported_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "-reported_at"], name="case_status_recent"),
+            # the queue's order is (-reported_at, -id): both in the index, so a page is read straight off it
+            models.Index(fields=["status", "-reported_at", "-id"], name="case_status_recent"),
+            models.Index(fields=["-reported_at", "-id"], name="case_recent"),
+            # counts of a status within a scope are read off this index alone
+            models.Index(fields=["status", "region_path"], name="case_status_region"),
             models.Index(fields=["department", "status"], name="case_department_status"),
-            models.Index(fields=["region_path", "-reported_at"], name="case_region_recent"),
+            models.Index(fields=["region_path", "-reported_at", "-id"], name="case_region_recent"),
             models.Index(fields=["contact_phone_hash", "-reported_at"], name="case_caller_recent"),
         ]
 

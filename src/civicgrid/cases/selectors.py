@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from civicgrid.cases.errors import CaseNotFound
-from civicgrid.cases.models import Case, CaseEvent, Status
+from civicgrid.cases.models import Case, CaseEvent, CategoryKind, Status
 from civicgrid.core.crypto import decrypt, lookup_hash, mask_phone
 from civicgrid.people.models import Role
 from civicgrid.people.scoping import scope_of, scope_q
@@ -13,26 +13,38 @@ from civicgrid.people.scoping import scope_of, scope_q
 LIST_RELATED = ("category", "category__parent", "department", "grid")
 
 
+def _sees_own_reports(user, scope) -> bool:
+    """Residents and grid workers follow what they reported, wherever it is; so does anyone without a region scope."""
+    return bool(getattr(user, "pk", None)) and (
+        getattr(user, "role", None) in (Role.RESIDENT, Role.GRID_WORKER) or not (scope.paths or scope.unrestricted))
+
+
+def _sees_department(user) -> bool:
+    return getattr(user, "role", None) == Role.DEPARTMENT_HANDLER and bool(getattr(user, "department_id", None))
+
+
 def can_see(case: Case, actor) -> bool:
-    """The case lies in the actor's region scope, or (a handler) it is their department's, or they reported it."""
+    """The one rule for a single case, the same as `cases_for` applies to lists."""
     scope = scope_of(actor)
     if scope.covers_path(case.region_path):
         return True
-    if getattr(actor, "department_id", None) and case.department_id == actor.department_id:
+    if _sees_department(actor) and case.department_id == actor.department_id:
         return True
-    return bool(getattr(actor, "pk", None)) and case.reporter_id == actor.pk
+    return _sees_own_reports(actor, scope) and case.reporter_id == actor.pk
 
 
 def cases_for(user) -> QuerySet[Case]:
-    """The cases `user` may see: those in their region scope, their department's, and the ones they reported."""
+    """The cases `user` may see: their region scope; a handler also their department's; residents and grid workers
+    also what they reported. (Each OR is added only for the role that needs it: an OR keeps the database from using
+    the (status, reported_at) index for the queue.)"""
     qs = Case.objects.all()
     scope = scope_of(user)
     if scope.unrestricted:
         return qs
     q = scope_q(scope, Case.scope_path_field)
-    if getattr(user, "department_id", None) and user.role == Role.DEPARTMENT_HANDLER:
+    if _sees_department(user):
         q |= Q(department_id=user.department_id)
-    if getattr(user, "pk", None):
+    if _sees_own_reports(user, scope):
         q |= Q(reporter_id=user.pk)
     return qs.filter(q)
 
@@ -65,6 +77,20 @@ def contact_phone(case: Case, *, reveal: bool = False) -> str:
     """The caller's number, masked unless revealed (the caller of a reveal writes the audit row)."""
     phone = decrypt(case.contact_phone_encrypted)
     return phone if reveal else mask_phone(phone)
+
+
+# The timeline notes a resident is told: why a case was not taken on, what was done, the closing note.
+PUBLIC_NOTE_ACTIONS = ("reject", "handle", "close")
+
+
+def public_cases() -> QuerySet[Case]:
+    """The cases anyone may read (Open311's public list): those about the city's fabric — GB/T 30428 components and
+    events. Requests of the 12345 types (consultations, complaints, reports about people) and uncategorised cases
+    stay private. Joined and prefetched for a constant number of queries; contact fields must never be shown."""
+    notes = CaseEvent.objects.filter(action__in=PUBLIC_NOTE_ACTIONS).exclude(note="").order_by("at", "id")
+    return (Case.objects.filter(category__kind__in=(CategoryKind.COMPONENT, CategoryKind.EVENT))
+            .select_related("category", "department", "grid", "responsibility_item", "merged_into")
+            .prefetch_related(Prefetch("events", queryset=notes, to_attr="public_notes")))
 
 
 def public_case(ticket_no: str) -> Case | None:

@@ -43,6 +43,7 @@ from civicgrid.geo.coords import many_to_wgs84
 from civicgrid.geo.models import Region
 from civicgrid.geo.selectors import home_region, locate_point, locate_points
 from civicgrid.people.models import Department, Role
+from civicgrid.people.scoping import DataScope
 
 # Sent after commit: sender=Case, case=…, action=…, actor=…  (notifications, classification, duplicates subscribe)
 case_changed = Signal()
@@ -416,9 +417,38 @@ STEPS = {
 }
 
 
+class VerifiedReporter:
+    """The actor for a resident without an account who proved, on the public tracking page, that they reported the
+    case (the last 4 digits of the phone they gave; the page checks them and limits wrong guesses). It acts as a
+    resident whose scope is the case's own place, for one call; the timeline says role "resident" with no user.
+    """
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    is_anonymous = False
+    pk = id = None
+    department_id = None
+    role = Role.RESIDENT
+
+    def __init__(self, case: Case):
+        self._civicgrid_scope = DataScope(False, (case.region_path,), None)
+        self.case_id = case.pk
+
+    def get_role_display(self):
+        return Role.RESIDENT.label
+
+    def __str__(self):
+        return "reporter (tracking page)"
+
+
 def allowed_actions(case: Case, actor) -> list[str]:
     """The actions `actor` may take on `case` now (for the buttons on a page)."""
-    return [name for name, step in STEPS.items() if case.status in step.sources and _role_ok(step, case, actor)]
+    actions = [name for name, step in STEPS.items() if case.status in step.sources and _role_ok(step, case, actor)]
+    if "decide_extension" in actions and not case.extension_requests.filter(
+            decision=ExtensionRequest.Decision.PENDING).exists():
+        actions.remove("decide_extension")
+    return actions
 
 
 def _role_ok(step: Step, case: Case, actor) -> bool:
@@ -429,6 +459,8 @@ def _role_ok(step: Step, case: Case, actor) -> bool:
     if actor.role == R.DEPARTMENT_HANDLER:
         return case.department_id is not None and case.department_id == actor.department_id
     if actor.role == R.RESIDENT:
+        if isinstance(actor, VerifiedReporter):
+            return actor.case_id == case.pk and case.reporter_id is None
         return case.reporter_id == actor.pk
     return True
 

@@ -22,6 +22,8 @@ from civicgrid.demo.catalogue import DEMO_PASSWORD, DEMO_USERS, DEPARTMENTS, gri
 from civicgrid.geo.importing import import_regions
 from civicgrid.geo.models import GridKind, Region, RegionLevel
 from civicgrid.geo.services import upsert_region
+from civicgrid.open311.models import ApiKey
+from civicgrid.open311.services import create_key, digest
 from civicgrid.people.models import Department, Role, ScopeGrant, User
 from civicgrid.people.services import set_scope, upsert_department, upsert_user
 
@@ -52,6 +54,7 @@ class DemoReport:
     source: str
     lines: list[str] = field(default_factory=list)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    open311_key: str = ""
 
 
 def region_files(use_sample: bool) -> tuple[str, dict[str, Path]]:
@@ -148,6 +151,16 @@ def load_case_reference_data(report: DemoReport) -> None:
     report.lines.extend(f"  {p}" for p in result.errors)
 
 
+DEMO_OPEN311_KEY = "cg311-demo-not-secret-open311-key"
+
+
+def ensure_open311_key(report: DemoReport) -> None:
+    """A known Open311 api_key for trying POST requests against the demo (printed with the logins)."""
+    if not ApiKey.objects.filter(key_hash=digest(DEMO_OPEN311_KEY)).exists():
+        create_key("演示应用 (demo)", raw=DEMO_OPEN311_KEY, source=SOURCE)
+    report.open311_key = DEMO_OPEN311_KEY
+
+
 def build_demo(*, use_sample: bool = False, cases: int = 2000) -> DemoReport:
     source, files = region_files(use_sample)
     report = DemoReport(source=source)
@@ -156,6 +169,7 @@ def build_demo(*, use_sample: bool = False, cases: int = 2000) -> DemoReport:
         departments = load_departments(report)
         load_people(departments, report)
         load_case_reference_data(report)
+        ensure_open311_key(report)
     made = generate_cases(cases)
     report.lines.append(f"cases: {made} generated" if made else
                         f"cases: demo history already there ({Case.objects.count()} cases)")

@@ -13,6 +13,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str]]] = {
     Role.SYSTEM_ADMIN: {
         "people.department": {VIEW, ADD, CHANGE},
         "geo.region": {VIEW},
+        "open311.apikey": {VIEW, ADD, CHANGE},
+        "open311.submission": {VIEW},
     },
     # manages accounts, roles and data scopes
     Role.SECURITY_ADMIN: {
@@ -29,6 +31,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str]]] = {
     # keeps the base data and the region tree of their scope
     Role.DATA_ADMIN: {
         "geo.region": {VIEW, ADD, CHANGE},
+        "cases.category": {VIEW, ADD, CHANGE},
+        "cases.responsibilityitem": {VIEW, ADD, CHANGE},
+        "cases.workcalendarday": {VIEW, ADD, CHANGE},
         "people.department": {VIEW},
         "core.changerecord": {VIEW},
     },

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("regions/", views.regions, name="regions"),
     path("regions/<str:code>/", views.region, name="region"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -24,3 +24,6 @@ class Command(BaseCommand):
         width = max(len(u) for u, _, _ in report.logins)
         for username, password, who in report.logins:
             self.stdout.write(f"  {username.ljust(width)}  {password}   {who}")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Open311 GeoReport v2 (/open311/v2/) api_key for POST requests:"))
+        self.stdout.write(f"  {report.open311_key}")
