@@ -444,6 +444,17 @@ def test_hotline_operator_finds_the_callers_cases_and_creates_one(tree, people, 
     assert case.reporter is None and case.address == "星湖街 1 号"
     assert case.contact_phone_hash == earlier.contact_phone_hash
 
+    response = client.post(reverse("cases:hotline"), {
+        "create": "1", "channel": Channel.UPPER_PLATFORM, "contact_phone": "13900003333", "title": "12345转办",
+        "description": "市民热线转来", "category": "S0102"})
+    assert response.status_code == 400 and "external_ticket_id" in response.context["form"].errors
+    response = client.post(reverse("cases:hotline"), {
+        "create": "1", "channel": Channel.UPPER_PLATFORM, "external_ticket_id": "SZ12345-20261125-0001",
+        "contact_phone": "13900003333", "title": "12345转办", "description": "市民热线转来", "category": "S0102"})
+    assert response.status_code == 302
+    forwarded = Case.objects.get(title="12345转办")
+    assert forwarded.channel == Channel.UPPER_PLATFORM and forwarded.external_ticket_id == "SZ12345-20261125-0001"
+
     response = client.post(reverse("cases:hotline"), {"create": "1", "contact_phone": "12ab"})
     assert response.status_code == 400 and {"contact_phone", "title", "description"} <= set(response.context["form"].errors)
     assert as_user(people[Role.GRID_WORKER]).get(reverse("cases:hotline")).status_code == 403

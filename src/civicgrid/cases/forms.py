@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.attachments import check_upload
 from civicgrid.cases.errors import CaseInputError
-from civicgrid.cases.models import Category
+from civicgrid.cases.models import Category, Channel
 from civicgrid.people.models import Department
 
 MAX_PHOTOS = 6
@@ -367,7 +367,8 @@ class PublicReportForm(_ReportForm):
     def report_kwargs(self):
         d = self.cleaned_data
         return {**super().report_kwargs(), "contact_name": d["contact_name"], "contact_phone": d["contact_phone"],
-                "anonymous": d["anonymous"]}
+                "anonymous": d["anonymous"], "channel": d.get("channel") or Channel.HOTLINE,
+                "external_ticket_id": d.get("external_ticket_id", "")}
 
 
 class FieldReportForm(_ReportForm):
@@ -390,14 +391,25 @@ class FieldReportForm(_ReportForm):
         self.add_error(name if name in self.fields else None, message)
 
 
-class HotlineForm(_ReportForm):
-    """A hotline operator's intake of a caller's request."""
+# Channels whose requests a member of staff types in (the others arrive by themselves: app, web page, API, ...).
+STAFF_INTAKE_CHANNELS = [Channel.HOTLINE, Channel.WINDOW, Channel.DEPUTIES_STUDIO, Channel.DELIBERATION,
+                         Channel.UPPER_PLATFORM, Channel.EMAIL, Channel.WECHAT]
 
+
+class HotlineForm(_ReportForm):
+    """A hotline operator's (or window clerk's) intake: the hotline, the service window, a deputies' studio, a
+    deliberation meeting, a case forwarded by the upper-level platform with its ticket id, a letter or e-mail."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=[(c.value, c.label) for c in STAFF_INTAKE_CHANNELS],
+                                initial=Channel.HOTLINE, required=False)
+    external_ticket_id = forms.CharField(label=_("Upper-level ticket id"), max_length=64, required=False,
+                                         help_text=_("needed for cases forwarded by 12345 or another platform"))
     contact_phone = forms.CharField(label=_("Caller's phone"), max_length=20,
                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     contact_name = forms.CharField(label=_("Caller's name"), max_length=40, required=False)
     anonymous = forms.BooleanField(label=_("The caller wishes to stay anonymous"), required=False)
-    field_order = ["contact_phone", "contact_name", "anonymous", "title", "description", "category", "address"]
+    field_order = ["channel", "external_ticket_id", "contact_phone", "contact_name", "anonymous", "title",
+                   "description", "category", "address"]
 
     def __init__(self, *args, lookup_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -413,7 +425,8 @@ class HotlineForm(_ReportForm):
     def report_kwargs(self):
         d = self.cleaned_data
         return {**super().report_kwargs(), "contact_name": d["contact_name"], "contact_phone": d["contact_phone"],
-                "anonymous": d["anonymous"]}
+                "anonymous": d["anonymous"], "channel": d.get("channel") or Channel.HOTLINE,
+                "external_ticket_id": d.get("external_ticket_id", "")}
 
 
 class TrackForm(forms.Form):

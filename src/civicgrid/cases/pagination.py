@@ -2,7 +2,7 @@
 
 An exact COUNT(*) of a broad filter ("all open cases") reads every matching row; at a million cases it costs far
 more than the page itself. The queue counts at most CAP matching rows (`SELECT COUNT(*) FROM (… LIMIT CAP+1)`),
-shows "10,000+" beyond that, and pages within the first CAP rows; a dispatcher narrows the filter to go further.
+shows "1,000+" beyond that, and pages within the first CAP rows; a dispatcher narrows the filter to go further.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import cached_property
 from django.core.paginator import Paginator
 from rest_framework.pagination import PageNumberPagination
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 class CappedCountPaginator(Paginator):

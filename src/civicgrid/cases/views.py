@@ -661,7 +661,7 @@ def hotline(request):
             earlier = list(selectors.earlier_cases_of_caller(form.cleaned_data["contact_phone"], user=user))
             if not lookup:
                 try:
-                    case = services.report_case(channel=Channel.HOTLINE, entered_by=user, **form.report_kwargs())
+                    case = services.report_case(entered_by=user, **form.report_kwargs())
                 except CaseInputError as error:
                     form.add_service_error(error, _input_message(error))
                     status = 400
