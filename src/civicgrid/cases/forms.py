@@ -367,8 +367,7 @@ class PublicReportForm(_ReportForm):
     def report_kwargs(self):
         d = self.cleaned_data
         return {**super().report_kwargs(), "contact_name": d["contact_name"], "contact_phone": d["contact_phone"],
-                "anonymous": d["anonymous"], "channel": d.get("channel") or Channel.HOTLINE,
-                "external_ticket_id": d.get("external_ticket_id", "")}
+                "anonymous": d["anonymous"]}
 
 
 class FieldReportForm(_ReportForm):
