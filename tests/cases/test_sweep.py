@@ -73,3 +73,11 @@ def test_acting_after_the_deadline_marks_the_case_late_without_a_sweep(tree, peo
     assert case.ever_overdue and case.warning_level == ""
     on_time = cs.accept(gas_case(categories), people[Role.DISPATCHER])
     assert not on_time.ever_overdue
+
+
+def test_the_hourly_optimize_task_runs_on_either_database(db):
+    from django.db import connection
+
+    from civicgrid.cases.tasks import optimize_database
+
+    assert optimize_database.call_local() == ("optimized" if connection.vendor == "sqlite" else "nothing to do")
