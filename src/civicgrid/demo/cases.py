@@ -109,6 +109,13 @@ class _Walker:
         at = at + timedelta(minutes=self.rng.uniform(minutes_low, minutes_high))
         return min(at, self.now - timedelta(minutes=1))
 
+    def stage(self, at: datetime, case: Case, stage: str, late: bool, share: float = 1.0) -> datetime:
+        """A step taken within `share` of the stage's limit, or (a late case) well past it."""
+        item = case.responsibility_item
+        limit = getattr(item, f"{stage}_minutes") if item else cs.DEFAULT_LIMITS[stage]
+        low, high = (1.1, 2.5) if late else (0.05, 0.9)
+        return self.after(at, limit * share * low, limit * share * high)
+
     def act(self, at: datetime, fn, *args, **kwargs):
         with acting_at(at):
             return fn(*args, **kwargs)
@@ -116,7 +123,6 @@ class _Walker:
     def life(self, case: Case, outcome: str, late: bool) -> None:
         rng, cast, t = self.rng, self.cast, case.reported_at
         dispatcher = rng.choice(cast.dispatchers)
-        slow = 3.0 if late else 1.0
         if outcome == "reported":
             return
         if outcome == "rejected":
@@ -129,8 +135,8 @@ class _Walker:
             if target is not None:
                 self.act(self.after(t, 5, 60), cs.merge, case, dispatcher, into=target, note="同一问题重复反映，合并处理")
                 return
-            outcome = "accepted"
-        t = self.after(t, 3, 60 * slow)
+            outcome = "evaluated"  # nothing to merge into: dealt with on its own
+        t = self.stage(t, case, "accept", late)
         case = self.act(t, cs.accept, case, rng.choice(cast.operators + cast.dispatchers))
         if outcome == "accepted":
             return
@@ -139,7 +145,7 @@ class _Walker:
             self.act(t, cs.supervise, case, rng.choice(cast.leaders or cast.dispatchers),
                      reason="群众反映强烈，请加快办理", due_minutes=1440)
             case.refresh_from_db()
-        t = self.after(t, 10, 200 * slow)
+        t = self.stage(t, case, "dispatch", late)
         case = self.act(t, cs.dispatch, case, dispatcher)
         if outcome == "suspended":
             self.act(self.after(t, 60, 600), cs.suspend, case, dispatcher, reason="需等待产权单位确认，暂停计时")
@@ -155,7 +161,7 @@ class _Walker:
             t = self.after(t, 20, 300)
             case = self.act(t, cs.dispatch, case, dispatcher)
             handler = cast.handlers.get(case.department_id, handler)
-        t = self.after(t, 10, 240 * slow)
+        t = self.stage(t, case, "handle", False, share=0.2)
         case = self.act(t, cs.receive, case, handler)
         if rng.random() < 0.05:
             t = self.after(t, 60, 1440)
@@ -165,7 +171,7 @@ class _Walker:
                             grant=rng.random() < 0.8, note="")
         if outcome == "in_handling":
             return
-        t = self.after(t, 120, 2880 * slow)
+        t = self.stage(t, case, "handle", late, share=0.7)
         case = self.act(t, cs.handle, case, handler, result="已安排人员到场处置完毕，现场已恢复。")
         if outcome == "handled":
             return
@@ -175,11 +181,11 @@ class _Walker:
             case = self.act(t, cs.fail_verification, case, verifier, reason="现场核查问题仍存在，需返工")
             t = self.after(t, 120, 1440)
             case = self.act(t, cs.handle, case, handler, result="返工完毕，已彻底整改。")
-        t = self.after(t, 30, 1200 * slow)
+        t = self.stage(t, case, "verify", late)
         case = self.act(t, cs.verify, case, verifier, note="现场核查属实，已整改到位")
         if outcome == "verified":
             return
-        t = self.after(t, 20, 600)
+        t = self.stage(t, case, "close", False)
         case = self.act(t, cs.close, case, dispatcher, note="办结归档")
         if outcome == "closed":
             return
@@ -190,7 +196,14 @@ class _Walker:
         case = self.act(t, cs.evaluate, case, actor, satisfaction=satisfaction, resolved=satisfaction >= 3,
                         by_callback=resident is None, note="" if resident else "电话回访")
         if satisfaction <= 2 and rng.random() < 0.3:
-            self.act(self.after(t, 60, 1440), cs.reopen, case, actor, reason="问题反复出现，要求重新处理")
+            t = self.after(t, 60, 1440)
+            case = self.act(t, cs.reopen, case, actor, reason="问题反复出现，要求重新处理")
+            if case.reported_at < self.now - timedelta(days=5):  # an old reopened case has been dealt with again
+                for fn, kwargs in ((cs.dispatch, {}), (cs.receive, {}), (cs.handle, {"result": "再次整改完毕。"}),
+                                   (cs.verify, {}), (cs.close, {"note": "重新办结"})):
+                    t = self.after(t, 30, 600)
+                    who = handler if fn in (cs.receive, cs.handle) else verifier if fn is cs.verify else dispatcher
+                    case = self.act(t, fn, case, who, **kwargs)
 
 
 def generate_cases(count: int, *, now: datetime | None = None) -> int:
@@ -238,7 +251,7 @@ def generate_cases(count: int, *, now: datetime | None = None) -> int:
                     idempotency_key=f"{KEY_PREFIX}{i:06d}", reported_at=reported_at,
                 )
                 outcome = _pick(rng, OUTCOMES)
-                if outcome not in FINAL and age > timedelta(days=14) and rng.random() < 0.93:
+                if outcome not in FINAL and age > timedelta(days=5) and rng.random() < 0.95:
                     outcome = _pick(rng, [o for o in OUTCOMES if o[0] in FINAL])  # old cases are mostly done
                 walker.life(case, outcome, late=rng.random() < 0.12)
             made += 1
