@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "civicgrid.geo",
     "civicgrid.people",
     "civicgrid.cases",
+    "civicgrid.registry",
     "civicgrid.open311",
     "civicgrid.web",
     "civicgrid.demo",

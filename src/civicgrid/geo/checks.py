@@ -3,7 +3,9 @@ from django.db import connection
 from django.db.utils import DatabaseError
 
 # Columns holding region paths compared as ranges: (table, column). Apps that store a path add theirs here.
-PATH_COLUMNS = [("geo_region", "path"), ("cases_case", "region_path")]
+PATH_COLUMNS = [("geo_region", "path"), ("cases_case", "region_path"), ("registry_house", "region_path"),
+                ("registry_person", "region_path"), ("registry_organisation", "region_path"),
+                ("registry_component", "region_path")]
 
 
 @register("database")

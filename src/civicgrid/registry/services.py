@@ -1,0 +1,212 @@
+"""Writes of the base data: every record validated with real rules, placed in its grid, its history kept.
+
+Identity numbers and unified social credit codes are checked with python-stdnum (checksum, birth date, region);
+personal data is encrypted on the way in and never written to the change history in the clear. Revealing a
+personal field needs a role that may, a stated reason, and leaves an audit row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from civicgrid.core.crypto import decrypt, encrypt, lookup_hash
+from civicgrid.core.models import AuditEntry, ChangeRecord
+from civicgrid.core.services import record_change, snapshot, write_audit
+from civicgrid.geo.models import Region
+from civicgrid.geo.selectors import locate_point
+from civicgrid.people.models import Role
+from civicgrid.people.scoping import scope_of
+from civicgrid.registry.models import Component, House, Organisation, Person
+
+# Who may see personal data in the clear (each time with a reason, audited).
+REVEAL_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.GRID_WORKER})
+REVEALABLE = {"id_number": "id_number_encrypted", "phone": "phone_encrypted", "tags": "tags_encrypted"}
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+class RegistryInputError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+def check_id_number(value: str) -> tuple[str, object, str]:
+    """A resident identity number -> (normalised number, birth date, "M"/"F"), or RegistryInputError."""
+    number = (value or "").strip().upper()
+    try:
+        number = ric.validate(number)
+    except InvalidLength:
+        raise RegistryInputError("id_number", f"{number!r} is not 18 characters long") from None
+    except InvalidChecksum:
+        raise RegistryInputError("id_number", f"{number!r}: the check digit is wrong") from None
+    except InvalidComponent:
+        raise RegistryInputError("id_number", f"{number!r}: the birth date in it is not a real date") from None
+    except (InvalidFormat, ValidationError):
+        raise RegistryInputError("id_number", f"{number!r} is not an identity number") from None
+    except KeyError:
+        # python-stdnum 2.2 fails (KeyError) on region codes it lists without a county, e.g. 320571 (苏州工业园区):
+        # such numbers are checked for their check digit and birth date only.
+        if not re.fullmatch(r"\d{17}[\dX]", number) or ric.calc_check_digit(number) != number[-1]:
+            raise RegistryInputError("id_number", f"{number!r}: the check digit is wrong") from None
+        try:
+            ric.get_birth_date(number)
+        except InvalidComponent:
+            raise RegistryInputError("id_number", f"{number!r}: the birth date in it is not a real date") from None
+    return number, ric.get_birth_date(number), "M" if int(number[16]) % 2 else "F"
+
+
+def check_credit_code(value: str) -> str:
+    code = (value or "").strip().upper()
+    try:
+        return uscc.validate(code)
+    except ValidationError:
+        raise RegistryInputError("credit_code", f"{code!r} is not a valid unified social credit code") from None
+
+
+def check_phone(value: str, field: str = "phone") -> str:
+    phone = "".join((value or "").split())
+    if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
+        raise RegistryInputError(field, f"{phone!r} is neither a mobile (11 digits) nor a landline number")
+    return phone
+
+
+def _place(lon, lat, *, field: str = "location") -> tuple[Region, str]:
+    placement = locate_point(float(lon), float(lat))
+    if placement.outside:
+        raise RegistryInputError(field, f"{lon}, {lat} is outside the jurisdiction")
+    grid = Region.objects.get(pk=placement.grid_id)
+    return grid, grid.path
+
+
+def _save(instance, fields: list[str], *, stored, actor, source: str) -> str:
+    before = snapshot(stored, fields) if stored else {}
+    after = snapshot(instance, fields)
+    if stored and before == after:
+        return "unchanged"
+    instance.save()
+    record_change(instance, ChangeRecord.Action.UPDATE if stored else ChangeRecord.Action.CREATE, actor=actor,
+                  source=source, before=before, after=after)
+    return "updated" if stored else "created"
+
+
+HOUSE_FIELDS = ["address", "building", "unit", "room", "use", "occupancy", "grid_id", "lon", "lat"]
+
+
+@transaction.atomic
+def upsert_house(*, address: str, building: str, unit: str = "", room: str = "", use: str = House.Use.RESIDENTIAL,
+                 occupancy: str = House.Occupancy.OWNER, lon: float, lat: float, actor=None,
+                 source: str = "") -> tuple[House, str]:
+    address = (address or "").strip()
+    if not address:
+        raise RegistryInputError("address", "is required")
+    grid, path = _place(lon, lat)
+    stored = House.objects.select_for_update().filter(address=address).first()
+    house = House.objects.get(pk=stored.pk) if stored else House(address=address)
+    house.building, house.unit, house.room, house.use, house.occupancy = building, unit, room, use, occupancy
+    house.lon, house.lat, house.grid, house.region_path = float(lon), float(lat), grid, path
+    return house, _save(house, HOUSE_FIELDS, stored=stored, actor=actor, source=source)
+
+
+# History of a person holds hashes and flags, never the identity number, phone or tags in the clear.
+PERSON_FIELDS = ["id_number_hash", "name", "sex", "birth_date", "phone_hash", "household_address", "house_id",
+                 "residence_type", "tags_encrypted"]
+
+
+@transaction.atomic
+def upsert_person(*, id_number: str, name: str, phone: str = "", household_address: str = "",
+                  house: House | None = None, residence_type: str = Person.ResidenceType.REGISTERED,
+                  tags: list[str] | None = None, actor=None, source: str = "") -> tuple[Person, str]:
+    number, birth_date, sex = check_id_number(id_number)
+    name = (name or "").strip()
+    if not name or len(name) > 40:
+        raise RegistryInputError("name", "is required (at most 40 characters)")
+    phone = check_phone(phone)
+    if residence_type not in Person.ResidenceType.values:
+        raise RegistryInputError("residence_type", f"unknown residence type {residence_type!r}")
+    digest = lookup_hash(number)
+    stored = Person.objects.select_for_update().filter(id_number_hash=digest).first()
+    person = Person.objects.get(pk=stored.pk) if stored else Person(id_number_hash=digest)
+    person.id_number_encrypted = encrypt(number) if not stored else person.id_number_encrypted
+    person.id_number_tail = number[-4:]
+    person.name, person.sex, person.birth_date = name, sex, birth_date
+    if not stored or lookup_hash(phone) != person.phone_hash:
+        person.phone_hash, person.phone_encrypted = lookup_hash(phone), encrypt(phone)
+    person.household_address, person.house, person.residence_type = household_address, house, residence_type
+    wanted_tags = sorted(set(tags or []))
+    current_tags = json.loads(decrypt(person.tags_encrypted) or "[]") if stored else None
+    if wanted_tags != current_tags:
+        person.tags_encrypted = encrypt(json.dumps(wanted_tags, ensure_ascii=False)) if wanted_tags else ""
+    if house is not None:
+        person.grid, person.region_path = house.grid, house.region_path
+    elif not stored:
+        raise RegistryInputError("house", "a person is registered at a house of the district")
+    return person, _save(person, PERSON_FIELDS, stored=stored, actor=actor, source=source)
+
+
+ORGANISATION_FIELDS = ["credit_code", "name", "kind", "address", "legal_representative", "grid_id"]
+
+
+@transaction.atomic
+def upsert_organisation(*, credit_code: str, name: str, lon: float, lat: float, kind: str = "", address: str = "",
+                        legal_representative: str = "", contact_phone: str = "", actor=None,
+                        source: str = "") -> tuple[Organisation, str]:
+    code = check_credit_code(credit_code)
+    if not (name or "").strip():
+        raise RegistryInputError("name", "is required")
+    phone = check_phone(contact_phone, "contact_phone")
+    grid, path = _place(lon, lat)
+    stored = Organisation.objects.select_for_update().filter(credit_code=code).first()
+    org = Organisation.objects.get(pk=stored.pk) if stored else Organisation(credit_code=code)
+    org.name, org.kind, org.address, org.legal_representative = name.strip(), kind, address, legal_representative
+    org.grid, org.region_path = grid, path
+    if not stored or decrypt(org.contact_phone_encrypted) != phone:
+        org.contact_phone_encrypted = encrypt(phone)
+    return org, _save(org, ORGANISATION_FIELDS, stored=stored, actor=actor, source=source)
+
+
+COMPONENT_FIELDS = ["code", "class_code", "name", "lon", "lat", "status", "owner_department_id", "grid_id"]
+
+
+@transaction.atomic
+def upsert_component(*, code: str, class_code: str, name: str, lon: float, lat: float,
+                     status: str = Component.Status.GOOD, owner_department=None, actor=None,
+                     source: str = "") -> tuple[Component, str]:
+    code = (code or "").strip()
+    if not code:
+        raise RegistryInputError("code", "is required")
+    if not re.fullmatch(r"B\d{4}", class_code or ""):
+        raise RegistryInputError("class_code", f"{class_code!r} is not a GB/T 30428 component class (B + 4 digits)")
+    if status not in Component.Status.values:
+        raise RegistryInputError("status", f"unknown status {status!r}")
+    grid, path = _place(lon, lat)
+    stored = Component.objects.select_for_update().filter(code=code).first()
+    component = Component.objects.get(pk=stored.pk) if stored else Component(code=code)
+    component.class_code, component.name, component.status = class_code, name, status
+    component.lon, component.lat, component.owner_department = float(lon), float(lat), owner_department
+    component.grid, component.region_path = grid, path
+    return component, _save(component, COMPONENT_FIELDS, stored=stored, actor=actor, source=source)
+
+
+def reveal(person: Person, field: str, *, actor, reason: str, ip_address: str | None = None) -> str | list[str]:
+    """A personal field in the clear, for a role that may see it, with a reason; audited every time."""
+    if not scope_of(actor).covers_path(person.region_path):
+        raise Http404("no such person here")
+    if field not in REVEALABLE:
+        raise RegistryInputError("field", f"{field!r} cannot be revealed")
+    if getattr(actor, "role", None) not in REVEAL_ROLES:
+        raise PermissionDenied(f"a {getattr(actor, 'role', 'user')} may not see personal data in the clear")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise RegistryInputError("reason", "say why you need to see it (at least 4 characters)")
+    write_audit(AuditEntry.Action.REVEAL, actor=actor, ip_address=ip_address, target=f"person:{person.pk}",
+                detail={"field": field, "reason": reason})
+    value = decrypt(getattr(person, REVEALABLE[field]))
+    return json.loads(value or "[]") if field == "tags" else value
