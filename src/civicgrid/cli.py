@@ -13,10 +13,20 @@ def _redacted(url: str) -> str:
     return url
 
 
+# Commands that only read the code (never sign a session or token, never serve a request) run without SECRET_KEY:
+# a developer checks migrations or reads help on a checkout without setting up an environment first.
+KEYLESS_COMMANDS = {"makemigrations", "help", "version", "--help", "-h", "--version"}
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "civicgrid"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings")
+    if len(argv) > 1 and argv[1] in KEYLESS_COMMANDS and not os.environ.get("SECRET_KEY"):
+        import secrets
+
+        os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)  # thrown away when the command ends
+        os.environ["CIVICGRID_KEYLESS_COMMAND"] = "1"  # no personal data is touched: the data-key check stands aside
     from django.core.exceptions import ImproperlyConfigured
 
     try:

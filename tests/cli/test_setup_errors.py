@@ -42,3 +42,9 @@ def test_sqlite_migrate_and_check_work_with_debug(tmp_path):
     result = run({"DEBUG": "1"}, "migrate", "--noinput", "-v", "0", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "civicgrid.sqlite3").exists()
+
+
+def test_checking_migrations_needs_no_secret_key(tmp_path):
+    result = run({"DEBUG": None, "SECRET_KEY": None}, "makemigrations", "--check", "--dry-run", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
