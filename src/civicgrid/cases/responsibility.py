@@ -51,8 +51,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from civicgrid.cases.models import Category, Clock, ResponsibilityItem
-from civicgrid.core.models import AuditEntry, ChangeRecord
-from civicgrid.core.services import record_change, snapshot, write_audit
+from civicgrid.core.models import AuditEntry
+from civicgrid.core.services import save_with_history, snapshot, write_audit
 from civicgrid.geo.models import Region
 from civicgrid.people.models import Department
 
@@ -142,18 +142,12 @@ def upsert_responsibility_item(
     item = (ResponsibilityItem.objects.select_for_update().filter(category=category, region=region)
             .order_by("pk").first())
     created = item is None
-    before = {} if created else snapshot(item, HISTORY_FIELDS)
+    before = None if created else snapshot(item, HISTORY_FIELDS)
     item = item or ResponsibilityItem(category=category, region=region)
     item.department, item.handling_standard, item.clock = department, handling_standard, clock
     item.accept_minutes, item.dispatch_minutes, item.handle_minutes = accept_minutes, dispatch_minutes, handle_minutes
     item.verify_minutes, item.close_minutes, item.is_active = verify_minutes, close_minutes, is_active
-    after = snapshot(item, HISTORY_FIELDS)
-    if not created and before == after:
-        return item, "unchanged"
-    item.save()
-    record_change(item, ChangeRecord.Action.CREATE if created else ChangeRecord.Action.UPDATE,
-                  actor=actor, source=source, before=before, after=after)
-    return item, "created" if created else "updated"
+    return item, save_with_history(item, HISTORY_FIELDS, before=before, actor=actor, source=source)
 
 
 # ---------------------------------------------------------------------------------------------------- the report

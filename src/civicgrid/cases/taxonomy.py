@@ -22,8 +22,7 @@ from pathlib import Path
 from django.db import transaction
 
 from civicgrid.cases.models import Category, CategoryKind
-from civicgrid.core.models import ChangeRecord
-from civicgrid.core.services import record_change, snapshot
+from civicgrid.core.services import save_with_history, snapshot
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "categories.json"
 HISTORY_FIELDS = ["code", "name", "kind", "parent_id", "description", "is_active", "sort_order"]
@@ -89,19 +88,13 @@ def upsert_category(*, code: str, name: str, kind: str, parent: Category | None 
                 raise CategoryError(f"{code}: cannot sit under {parent.code}, which lies below it")
             ancestor = ancestor.parent
     created = category is None
-    before = {} if created else snapshot(category, HISTORY_FIELDS)
+    before = None if created else snapshot(category, HISTORY_FIELDS)
     category = category or Category(code=code, is_active=True)
     category.name, category.kind, category.parent = name, kind, parent
     category.description, category.sort_order = description, sort_order
     if is_active is not None:
         category.is_active = is_active
-    after = snapshot(category, HISTORY_FIELDS)
-    if not created and before == after:
-        return category, "unchanged"
-    category.save()
-    record_change(category, ChangeRecord.Action.CREATE if created else ChangeRecord.Action.UPDATE,
-                  actor=actor, source=source, before=before, after=after)
-    return category, "created" if created else "updated"
+    return category, save_with_history(category, HISTORY_FIELDS, before=before, actor=actor, source=source)
 
 
 @dataclass

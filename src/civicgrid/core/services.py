@@ -58,6 +58,19 @@ def record_change(
     )
 
 
+def save_with_history(instance: models.Model, fields: list[str], *, before: dict[str, Any] | None, actor=None,
+                      source: str = "") -> str:
+    """Save `instance` if any of `fields` changed since `before` (its `snapshot` taken before the change, None for a
+    new record) and write the change-history row. Returns "created", "updated" or "unchanged"."""
+    after = snapshot(instance, fields)
+    if before is not None and before == after:
+        return "unchanged"
+    instance.save()
+    record_change(instance, ChangeRecord.Action.CREATE if before is None else ChangeRecord.Action.UPDATE,
+                  actor=actor, source=source, before=before or {}, after=after)
+    return "created" if before is None else "updated"
+
+
 def _entry_hash(previous_hash: str, fields: dict[str, Any]) -> str:
     payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256((previous_hash + "|" + payload).encode()).hexdigest()

@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from civicgrid.core.models import AuditEntry, ChangeRecord
-from civicgrid.core.services import record_change, snapshot, write_audit
+from civicgrid.core.services import record_change, save_with_history, snapshot, write_audit
 from civicgrid.geo.models import Region
 from civicgrid.people.models import ADMIN_SITE_ROLES, Department, ScopeGrant, User
 from civicgrid.people.scoping import forget_scope
@@ -31,14 +31,8 @@ def upsert_department(*, code: str, name: str, kind: str, short_name: str = "", 
 def save_department(department: Department, *, actor=None, source: str = "") -> bool:
     """Save a department set up by upsert_department or an admin form, with its history row; False if unchanged."""
     stored = Department.objects.select_for_update().filter(pk=department.pk).first() if department.pk else None
-    before = snapshot(stored, DEPARTMENT_FIELDS) if stored else {}
-    after = snapshot(department, DEPARTMENT_FIELDS)
-    if stored and before == after:
-        return False
-    department.save()
-    record_change(department, ChangeRecord.Action.UPDATE if stored else ChangeRecord.Action.CREATE,
-                  actor=actor, source=source, before=before, after=after)
-    return True
+    before = snapshot(stored, DEPARTMENT_FIELDS) if stored else None
+    return save_with_history(department, DEPARTMENT_FIELDS, before=before, actor=actor, source=source) != "unchanged"
 
 
 @transaction.atomic

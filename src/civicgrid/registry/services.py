@@ -17,8 +17,8 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from civicgrid.core.crypto import decrypt, encrypt, lookup_hash
-from civicgrid.core.models import AuditEntry, ChangeRecord
-from civicgrid.core.services import record_change, snapshot, write_audit
+from civicgrid.core.models import AuditEntry
+from civicgrid.core.services import save_with_history, snapshot, write_audit
 from civicgrid.geo.models import Region
 from civicgrid.geo.selectors import locate_point
 from civicgrid.people.models import Role
@@ -86,17 +86,6 @@ def _place(lon, lat, *, field: str = "location") -> tuple[Region, str]:
     return grid, grid.path
 
 
-def _save(instance, fields: list[str], *, stored, actor, source: str) -> str:
-    before = snapshot(stored, fields) if stored else {}
-    after = snapshot(instance, fields)
-    if stored and before == after:
-        return "unchanged"
-    instance.save()
-    record_change(instance, ChangeRecord.Action.UPDATE if stored else ChangeRecord.Action.CREATE, actor=actor,
-                  source=source, before=before, after=after)
-    return "updated" if stored else "created"
-
-
 HOUSE_FIELDS = ["address", "building", "unit", "room", "use", "occupancy", "grid_id", "lon", "lat"]
 
 
@@ -109,10 +98,11 @@ def upsert_house(*, address: str, building: str, unit: str = "", room: str = "",
         raise RegistryInputError("address", "is required")
     grid, path = _place(lon, lat)
     stored = House.objects.select_for_update().filter(address=address).first()
-    house = House.objects.get(pk=stored.pk) if stored else House(address=address)
+    house = stored or House(address=address)
+    before = snapshot(stored, HOUSE_FIELDS) if stored else None
     house.building, house.unit, house.room, house.use, house.occupancy = building, unit, room, use, occupancy
     house.lon, house.lat, house.grid, house.region_path = float(lon), float(lat), grid, path
-    return house, _save(house, HOUSE_FIELDS, stored=stored, actor=actor, source=source)
+    return house, save_with_history(house, HOUSE_FIELDS, before=before, actor=actor, source=source)
 
 
 # History of a person holds hashes and flags, never the identity number, phone or tags in the clear.
@@ -133,7 +123,8 @@ def upsert_person(*, id_number: str, name: str, phone: str = "", household_addre
         raise RegistryInputError("residence_type", f"unknown residence type {residence_type!r}")
     digest = lookup_hash(number)
     stored = Person.objects.select_for_update().filter(id_number_hash=digest).first()
-    person = Person.objects.get(pk=stored.pk) if stored else Person(id_number_hash=digest)
+    person = stored or Person(id_number_hash=digest)
+    before = snapshot(stored, PERSON_FIELDS) if stored else None
     person.id_number_encrypted = encrypt(number) if not stored else person.id_number_encrypted
     person.id_number_tail = number[-4:]
     person.name, person.sex, person.birth_date = name, sex, birth_date
@@ -148,7 +139,7 @@ def upsert_person(*, id_number: str, name: str, phone: str = "", household_addre
         person.grid, person.region_path = house.grid, house.region_path
     elif not stored:
         raise RegistryInputError("house", "a person is registered at a house of the district")
-    return person, _save(person, PERSON_FIELDS, stored=stored, actor=actor, source=source)
+    return person, save_with_history(person, PERSON_FIELDS, before=before, actor=actor, source=source)
 
 
 ORGANISATION_FIELDS = ["credit_code", "name", "kind", "address", "legal_representative", "grid_id"]
@@ -164,12 +155,13 @@ def upsert_organisation(*, credit_code: str, name: str, lon: float, lat: float, 
     phone = check_phone(contact_phone, "contact_phone")
     grid, path = _place(lon, lat)
     stored = Organisation.objects.select_for_update().filter(credit_code=code).first()
-    org = Organisation.objects.get(pk=stored.pk) if stored else Organisation(credit_code=code)
+    org = stored or Organisation(credit_code=code)
+    before = snapshot(stored, ORGANISATION_FIELDS) if stored else None
     org.name, org.kind, org.address, org.legal_representative = name.strip(), kind, address, legal_representative
     org.grid, org.region_path = grid, path
     if not stored or decrypt(org.contact_phone_encrypted) != phone:
         org.contact_phone_encrypted = encrypt(phone)
-    return org, _save(org, ORGANISATION_FIELDS, stored=stored, actor=actor, source=source)
+    return org, save_with_history(org, ORGANISATION_FIELDS, before=before, actor=actor, source=source)
 
 
 COMPONENT_FIELDS = ["code", "class_code", "name", "lon", "lat", "status", "owner_department_id", "grid_id"]
@@ -188,11 +180,12 @@ def upsert_component(*, code: str, class_code: str, name: str, lon: float, lat: 
         raise RegistryInputError("status", f"unknown status {status!r}")
     grid, path = _place(lon, lat)
     stored = Component.objects.select_for_update().filter(code=code).first()
-    component = Component.objects.get(pk=stored.pk) if stored else Component(code=code)
+    component = stored or Component(code=code)
+    before = snapshot(stored, COMPONENT_FIELDS) if stored else None
     component.class_code, component.name, component.status = class_code, name, status
     component.lon, component.lat, component.owner_department = float(lon), float(lat), owner_department
     component.grid, component.region_path = grid, path
-    return component, _save(component, COMPONENT_FIELDS, stored=stored, actor=actor, source=source)
+    return component, save_with_history(component, COMPONENT_FIELDS, before=before, actor=actor, source=source)
 
 
 def reveal(person: Person, field: str, *, actor, reason: str, ip_address: str | None = None) -> str | list[str]:
