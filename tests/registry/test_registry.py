@@ -118,9 +118,7 @@ def test_admin_lists_are_scoped_and_masked(tree, people, house_a, house_b, clien
     number = id_number(seq="333")
     upsert_person(id_number=number, name="王建国", phone="13812345678", house=house_a)
     upsert_person(id_number=id_number(seq="444"), name="赵强", phone="13900002222", house=house_b)
-    admin_user = people[Role.DATA_ADMIN]
-    admin_user.is_superuser = True  # the registry's admin rights come with the base-data issue
-    admin_user.save()
+    admin_user = people[Role.DATA_ADMIN]  # the registry's rights come from people/roles.py, not superuser
     client.force_login(admin_user)
     page = client.get(reverse("admin:registry_person_changelist"))
     assert page.status_code == 200 and page.context["cl"].result_count == 2
@@ -128,3 +126,33 @@ def test_admin_lists_are_scoped_and_masked(tree, people, house_a, house_b, clien
     assert number not in body and "13812345678" not in body and "王*" in body
     for name in ("house", "organisation", "component"):
         assert client.get(reverse(f"admin:registry_{name}_changelist"), {"q": "1"}).status_code == 200
+
+
+def test_tags_moves_and_floating_population_are_kept(tree, people, house_a, house_b):
+    from civicgrid.registry.models import PersonMove, PersonTag
+    from civicgrid.registry.services import tag_hash
+
+    number = id_number(seq="555")
+    person = upsert_person(id_number=number, name="陈芳", house=house_a, residence_type="floating",
+                           tags=["独居老人", "低保户"], permit_expires_on=__import__("datetime").date(2027, 3, 1))[0]
+    assert set(PersonTag.objects.filter(person=person).values_list("tag_hash", flat=True)) == {
+        tag_hash("独居老人"), tag_hash("低保户")}
+    with pytest.raises(RegistryInputError) as error:
+        upsert_person(id_number=number, name="陈芳", house=house_a, tags=["不存在的标签"])
+    assert error.value.field == "tags"
+    moved, outcome = upsert_person(id_number=number, name="陈芳", house=house_b, residence_type="floating",
+                                   tags=["低保户"], source="走访")
+    assert outcome == "updated" and moved.region_path == house_b.region_path
+    move = PersonMove.objects.get(person=person)
+    assert (move.from_house_id, move.to_house_id, move.source) == (house_a.pk, house_b.pk, "走访")
+    assert list(PersonTag.objects.filter(person=person).values_list("tag_hash", flat=True)) == [tag_hash("低保户")]
+
+
+def test_a_case_can_be_about_a_component_and_takes_its_place(tree, department):
+    from civicgrid.cases.models import Channel
+    from civicgrid.cases.services import report_case
+
+    lamp, _ = upsert_component(code="320571-B0118-0009", class_code="B0118", name="路灯", lon=120.721, lat=31.301)
+    case = report_case(channel=Channel.HOTLINE, title="路灯不亮", description="晚上不亮", component=lamp)
+    assert case.grid.code == lamp.grid.code and (case.lon, case.lat) == (lamp.lon, lamp.lat)
+    assert list(lamp.cases.all()) == [case]

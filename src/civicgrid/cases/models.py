@@ -154,6 +154,11 @@ class Case(models.Model):
     lon = models.FloatField(_("longitude (WGS-84)"), null=True, blank=True)
     lat = models.FloatField(_("latitude (WGS-84)"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # the base-data record the case is about, where there is one (a broken street light, a building's leaking roof)
+    component = models.ForeignKey("registry.Component", verbose_name=_("city component"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="cases")
+    house = models.ForeignKey("registry.House", verbose_name=_("house"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="cases")
     grid = models.ForeignKey(Region, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="cases")
     region_path = models.CharField(max_length=400, blank=True, db_index=True, editable=False,

@@ -187,8 +187,13 @@ def report_case(
     idempotency_key: str | None = None,
     photos: Iterable = (),
     reported_at: datetime | None = None,
+    component=None,
+    house=None,
 ) -> Case:
-    """Take in a case from any channel. A retry with the same idempotency key returns the first case."""
+    """Take in a case from any channel. A retry with the same idempotency key returns the first case.
+
+    A case about a city component or a house (base data) may name it; without a location of its own, the case
+    takes the component's location, or the house's."""
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -205,6 +210,10 @@ def report_case(
     if channel == Channel.UPPER_PLATFORM and not external_ticket_id:
         raise CaseInputError("external_ticket_id", "a case forwarded by an upper-level platform needs its ticket id")
     checked = [check_upload(p) for p in photos]
+    about = component or house
+    if about is not None and lon is None and region is None and about.lon is not None:
+        lon, lat, crs = about.lon, about.lat, "wgs84"
+        address = address or getattr(about, "address", "") or str(about)[:200]
     location = _place(lon, lat, crs, region)
     now = _now()
     reported_at = reported_at or now
@@ -220,6 +229,7 @@ def report_case(
                 contact_phone_encrypted=encrypt(contact_phone), contact_phone_hash=lookup_hash(contact_phone),
                 title=title, description=description, category=category, lon=location.lon, lat=location.lat,
                 address=address, grid=location.grid, region_path=location.region_path, status=S.REPORTED,
+                component=component, house=house,
                 department=item.department if item else None, responsibility_item=item,
                 stage_started_at=reported_at, stage_due_at=_deadline(item, "accept", reported_at),
                 stage_warn_at=_warn_at(item, reported_at, _deadline(item, "accept", reported_at), "accept"),

@@ -36,6 +36,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "cases.workcalendarday": {VIEW, ADD, CHANGE},
         "people.department": {VIEW},
         "core.changerecord": {VIEW},
+        # the base data: read-only in the admin (scoped, masked); writes go through imports and the registry pages
+        "registry.house": {VIEW},
+        "registry.person": {VIEW},
+        "registry.organisation": {VIEW},
+        "registry.component": {VIEW},
     },
 }
 

@@ -80,11 +80,22 @@ class Person(Placed):
     residence_type = models.CharField(_("residence type"), max_length=12, choices=ResidenceType.choices,
                                       default=ResidenceType.REGISTERED)
     tags_encrypted = models.TextField(blank=True, editable=False, help_text="special-population tags, encrypted")
+    tags_hash = models.CharField(max_length=64, blank=True, editable=False,
+                                 help_text="keyed hash of the sorted tags, to tell a change without decrypting")
+    # floating population (流动人口): arrival, residence registration and the residence permit's expiry
+    arrival_date = models.DateField(_("arrived"), null=True, blank=True)
+    registered_on = models.DateField(_("residence registered"), null=True, blank=True)
+    permit_expires_on = models.DateField(_("residence permit expires"), null=True, blank=True, db_index=True)
+    created_by_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+", editable=False,
+                                       help_text="the import that created the record (its history of creation)")
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name", "id"]
+        indexes = [models.Index(fields=["region_path", "name"], name="person_region_name"),
+                   models.Index(fields=["id_number_tail"], name="person_id_tail")]
 
     def __str__(self) -> str:
         return self.name[:1] + "*" * (len(self.name) - 1)
@@ -134,3 +145,164 @@ class Component(Placed):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class PersonTag(models.Model):
+    """One special-population tag of a person, as a keyed hash: searchable by tag, unreadable in a dump."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tag_rows")
+    tag_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tag_hash", "person"], name="person_tag_unique")]
+
+    def __str__(self) -> str:
+        return f"tag of person {self.person_id}"
+
+
+class PersonMove(models.Model):
+    """A person moving between houses (流动人口的迁移), kept whatever the channel of the change."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="moves")
+    from_house = models.ForeignKey(House, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_house = models.ForeignKey(House, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    moved_at = models.DateTimeField(_("moved"), db_index=True)
+    actor = models.ForeignKey("people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(_("source"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("move")
+        verbose_name_plural = _("moves")
+        ordering = ["-moved_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.from_house_id} -> {self.to_house_id}"
+
+
+class ImportJob(models.Model):
+    """One file of base data on its way in: staged row by row (resumable), checked as a whole, then applied at once.
+
+    Staging reads, validates, encrypts and hashes every row into a staging table, committing a checkpoint every
+    chunk, so that a crash resumes where it stopped. Applying is set-based and runs in one transaction: a file is
+    either wholly in or not at all.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("population")
+        HOUSE = "house", _("housing")
+        ORGANISATION = "organisation", _("organisations")
+        COMPONENT = "component", _("city components")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        STAGING = "staging", _("checking rows")
+        CHECKED = "checked", _("checked, waiting to be applied")
+        FAILED = "failed", _("refused: the file has errors")
+        APPLYING = "applying", _("applying")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED,
+                              db_index=True)
+    file_name = models.CharField(_("file"), max_length=255)
+    stored_path = models.CharField(max_length=500, editable=False)
+    file_sha256 = models.CharField(max_length=64, editable=False)
+    file_size = models.BigIntegerField(default=0)
+    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    skip_invalid = models.BooleanField(_("import the valid rows, skip the bad ones"), default=False)
+    sync = models.BooleanField(_("incremental sync"), default=False)
+    actor = models.ForeignKey("people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0, help_text="the staging checkpoint")
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.file_name}"
+
+    @property
+    def progress(self) -> int:
+        """Per cent of the rows read (staging), 100 once checked."""
+        if self.status in {self.Status.CHECKED, self.Status.APPLYING, self.Status.DONE, self.Status.FAILED}:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(100 * self.rows_read / self.rows_total))
+
+
+class ImportProblem(models.Model):
+    """One bad cell or row of an import: row, column, value and reason (the downloadable error report)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True)
+    column = models.CharField(_("column"), max_length=60, blank=True)
+    value = models.CharField(_("value"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        ordering = ["row", "id"]
+
+    def __str__(self) -> str:
+        return f"row {self.row} {self.column}: {self.reason}"
+
+
+class StagedPerson(models.Model):
+    """A checked population row of an import, already hashed and encrypted, waiting to be applied."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+", db_index=False)
+    row = models.PositiveIntegerField()
+    id_number_hash = models.CharField(max_length=64)
+    id_number_encrypted = models.CharField(max_length=200)
+    id_number_tail = models.CharField(max_length=4)
+    name = models.CharField(max_length=40)
+    sex = models.CharField(max_length=1)
+    birth_date = models.DateField()
+    phone_hash = models.CharField(max_length=64, blank=True)
+    phone_encrypted = models.CharField(max_length=200, blank=True)
+    household_address = models.CharField(max_length=200, blank=True)
+    house_address = models.CharField(max_length=200)
+    residence_type = models.CharField(max_length=12)
+    tags_encrypted = models.TextField(blank=True)
+    tags_hash = models.CharField(max_length=64, blank=True)
+    tag_hashes = models.TextField(blank=True, help_text="the tags' keyed hashes, space-separated")
+    arrival_date = models.DateField(null=True, blank=True)
+    registered_on = models.DateField(null=True, blank=True)
+    permit_expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "row"], name="staged_person_job_row"),
+                   models.Index(fields=["job", "id_number_hash"], name="staged_person_job_key")]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} row {self.row}"
+
+
+class StagedRecord(models.Model):
+    """A checked row of a house, organisation or component import: its cleaned values, applied by the services."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+", db_index=False)
+    row = models.PositiveIntegerField()
+    key = models.CharField(max_length=200)
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "row"], name="staged_record_job_row"),
+                   models.Index(fields=["job", "key"], name="staged_record_job_key")]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} row {self.row}"

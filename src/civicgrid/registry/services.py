@@ -13,6 +13,7 @@ import re
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
@@ -21,12 +22,10 @@ from civicgrid.core.models import AuditEntry
 from civicgrid.core.services import save_with_history, snapshot, write_audit
 from civicgrid.geo.models import Region
 from civicgrid.geo.selectors import locate_point
-from civicgrid.people.models import Role
 from civicgrid.people.scoping import scope_of
-from civicgrid.registry.models import Component, House, Organisation, Person
+from civicgrid.registry.models import Component, House, Organisation, Person, PersonMove, PersonTag
+from civicgrid.registry.policy import REVEAL_ROLES, TAGS
 
-# Who may see personal data in the clear (each time with a reason, audited).
-REVEAL_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.GRID_WORKER})
 REVEALABLE = {"id_number": "id_number_encrypted", "phone": "phone_encrypted", "tags": "tags_encrypted"}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -107,13 +106,31 @@ def upsert_house(*, address: str, building: str, unit: str = "", room: str = "",
 
 # History of a person holds hashes and flags, never the identity number, phone or tags in the clear.
 PERSON_FIELDS = ["id_number_hash", "name", "sex", "birth_date", "phone_hash", "household_address", "house_id",
-                 "residence_type", "tags_encrypted"]
+                 "residence_type", "tags_hash", "arrival_date", "registered_on", "permit_expires_on"]
+
+
+def check_tags(tags) -> list[str]:
+    """Known special-population tags, sorted and without repeats."""
+    cleaned = sorted({t.strip() for t in (tags or []) if t and t.strip()})
+    unknown = [t for t in cleaned if t not in TAGS]
+    if unknown:
+        raise RegistryInputError("tags", f"unknown tag {unknown[0]!r}; known: {'、'.join(TAGS)}")
+    return cleaned
+
+
+def tag_hash(tag: str) -> str:
+    return lookup_hash("tag:" + tag)
+
+
+def tags_digest(tags: list[str]) -> str:
+    return lookup_hash("tags:" + "|".join(tags)) if tags else ""
 
 
 @transaction.atomic
 def upsert_person(*, id_number: str, name: str, phone: str = "", household_address: str = "",
                   house: House | None = None, residence_type: str = Person.ResidenceType.REGISTERED,
-                  tags: list[str] | None = None, actor=None, source: str = "") -> tuple[Person, str]:
+                  tags: list[str] | None = None, arrival_date=None, registered_on=None, permit_expires_on=None,
+                  actor=None, source: str = "") -> tuple[Person, str]:
     number, birth_date, sex = check_id_number(id_number)
     name = (name or "").strip()
     if not name or len(name) > 40:
@@ -121,6 +138,7 @@ def upsert_person(*, id_number: str, name: str, phone: str = "", household_addre
     phone = check_phone(phone)
     if residence_type not in Person.ResidenceType.values:
         raise RegistryInputError("residence_type", f"unknown residence type {residence_type!r}")
+    wanted_tags = check_tags(tags)
     digest = lookup_hash(number)
     stored = Person.objects.select_for_update().filter(id_number_hash=digest).first()
     person = stored or Person(id_number_hash=digest)
@@ -130,16 +148,25 @@ def upsert_person(*, id_number: str, name: str, phone: str = "", household_addre
     person.name, person.sex, person.birth_date = name, sex, birth_date
     if not stored or lookup_hash(phone) != person.phone_hash:
         person.phone_hash, person.phone_encrypted = lookup_hash(phone), encrypt(phone)
-    person.household_address, person.house, person.residence_type = household_address, house, residence_type
-    wanted_tags = sorted(set(tags or []))
-    current_tags = json.loads(decrypt(person.tags_encrypted) or "[]") if stored else None
-    if wanted_tags != current_tags:
-        person.tags_encrypted = encrypt(json.dumps(wanted_tags, ensure_ascii=False)) if wanted_tags else ""
+    moved_from = person.house_id if stored else None
+    person.household_address, person.residence_type = household_address, residence_type
     if house is not None:
-        person.grid, person.region_path = house.grid, house.region_path
+        person.house, person.grid, person.region_path = house, house.grid, house.region_path
     elif not stored:
         raise RegistryInputError("house", "a person is registered at a house of the district")
-    return person, save_with_history(person, PERSON_FIELDS, before=before, actor=actor, source=source)
+    person.arrival_date, person.registered_on, person.permit_expires_on = arrival_date, registered_on, permit_expires_on
+    tags_changed = tags_digest(wanted_tags) != person.tags_hash
+    if tags_changed:
+        person.tags_hash = tags_digest(wanted_tags)
+        person.tags_encrypted = encrypt(json.dumps(wanted_tags, ensure_ascii=False)) if wanted_tags else ""
+    outcome = save_with_history(person, PERSON_FIELDS, before=before, actor=actor, source=source)
+    if tags_changed:
+        PersonTag.objects.filter(person=person).delete()
+        PersonTag.objects.bulk_create([PersonTag(person=person, tag_hash=tag_hash(t)) for t in wanted_tags])
+    if stored and house is not None and moved_from != house.pk:
+        PersonMove.objects.create(person=person, from_house_id=moved_from, to_house=house, moved_at=timezone.now(),
+                                  actor=actor, source=source)
+    return person, outcome
 
 
 ORGANISATION_FIELDS = ["credit_code", "name", "kind", "address", "legal_representative", "grid_id"]
