@@ -13,6 +13,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", include("civicgrid.web.urls")),
     path("", include("civicgrid.cases.urls")),
+    path("registry/", include("civicgrid.registry.urls")),
     path("accounts/login/", people_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", people_views.PasswordChangeView.as_view(), name="password_change"),
