@@ -231,6 +231,10 @@ NOTIFICATION_BACKENDS = env_list("NOTIFICATION_BACKENDS", [
 CASE_WARNING_SHARE = float(os.environ.get("CASE_WARNING_SHARE", "0.8"))
 CASE_AUTO_SUPERVISION_MINUTES = env_int("CASE_AUTO_SUPERVISION_MINUTES", 1440)
 CASE_MAX_UPLOAD_BYTES = env_int("CASE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# Base data imports: the uploaded files are kept (outside the code tree) until their job is done, for resuming.
+REGISTRY_IMPORT_DIR = Path(os.environ.get("REGISTRY_IMPORT_DIR") or DATA_DIR / "imports")
+REGISTRY_IMPORT_MAX_BYTES = env_int("REGISTRY_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+REGISTRY_IMPORT_MAX_ROWS = env_int("REGISTRY_IMPORT_MAX_ROWS", 2_000_000)
 CASE_TICKET_PREFIX = os.environ.get("CASE_TICKET_PREFIX", "CG")
 
 # Open311 GeoReport v2: POSTs per minute per address and per key (0: no limit); the jurisdiction id, if any.

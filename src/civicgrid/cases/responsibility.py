@@ -44,13 +44,13 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from civicgrid.cases.models import Category, Clock, ResponsibilityItem
+from civicgrid.core.excel import put
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.services import save_with_history, snapshot, write_audit
 from civicgrid.geo.models import Region
@@ -63,7 +63,6 @@ HEADER_SEARCH_ROWS = 10
 TEMPLATE_ROWS = 2000  # rows the template's drop-down lists and checks cover
 MAX_HOURS = 8760  # one year
 LOOKUP_CHUNK = 900  # codes per `code__in` query: below SQLite's limit on query parameters
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 HISTORY_FIELDS = ["category_id", "region_id", "department_id", "handling_standard", "clock", "accept_minutes",
                   "dispatch_minutes", "handle_minutes", "verify_minutes", "close_minutes", "is_active"]
 LIMIT_FIELDS = ["accept_minutes", "dispatch_minutes", "handle_minutes", "verify_minutes", "close_minutes"]
@@ -499,16 +498,7 @@ def import_responsibility_list(path: str | Path, *, actor=None, dry_run: bool = 
 
 # ---------------------------------------------------------------------------------------------------- writing
 
-def _put(sheet, row: int, column: int, value):
-    """Write one cell; text is always stored as text: a leading =, +, -, @, tab or CR never makes a formula."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = sheet.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_PREFIXES) or value.lstrip().startswith(FORMULA_PREFIXES):
-            cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
-    return cell
+_put = put
 
 
 def _hours(minutes: int) -> int | float:

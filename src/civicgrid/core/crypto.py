@@ -42,11 +42,16 @@ def _keys() -> tuple[bytes, bytes]:
     return encryption_key, lookup_key
 
 
+@lru_cache(maxsize=1)
+def _cipher() -> AESGCM:
+    return AESGCM(_keys()[0])
+
+
 def encrypt(text: str) -> str:
     if not text:
         return ""
     nonce = os.urandom(12)
-    sealed = AESGCM(_keys()[0]).encrypt(nonce, text.encode(), None)
+    sealed = _cipher().encrypt(nonce, text.encode(), None)
     return PREFIX + base64.b64encode(nonce + sealed).decode()
 
 
@@ -56,7 +61,7 @@ def decrypt(token: str) -> str:
     if not token.startswith(PREFIX):
         raise ValueError("not a civicgrid ciphertext")
     blob = base64.b64decode(token[len(PREFIX):])
-    return AESGCM(_keys()[0]).decrypt(blob[:12], blob[12:], None).decode()
+    return _cipher().decrypt(blob[:12], blob[12:], None).decode()
 
 
 def lookup_hash(text: str) -> str:
@@ -64,7 +69,7 @@ def lookup_hash(text: str) -> str:
     if not text:
         return ""
     normalised = "".join(text.split()).upper()
-    return hmac.new(_keys()[1], normalised.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_keys()[1], normalised.encode(), "sha256").hex()
 
 
 def mask_phone(phone: str) -> str:
