@@ -23,7 +23,7 @@ from civicgrid.registry.services import (
 pytestmark = pytest.mark.django_db
 
 
-def id_number(birth: str = "19800101", seq: str = "123", region: str = "320571") -> str:
+def id_number(birth: str = "19800101", seq: str = "123", region: str = "320506") -> str:
     body = region + birth + seq
     return body + ric.calc_check_digit(body + "0")  # the function expects a placeholder check digit
 
@@ -40,11 +40,12 @@ def house_b(tree):
 
 
 def test_identity_numbers_are_checked_with_their_real_rules():
-    number, birth, sex = check_id_number(id_number())  # 320571: a region python-stdnum lists without a county
-    assert str(birth) == "1980-01-01" and sex == "M"
+    number, birth, sex = check_id_number(id_number(birth="19700101"))  # 吴中区 320506 exists since 2000 only
+    assert str(birth) == "1970-01-01" and sex == "M"
     assert check_id_number("11010519491231002x")[2] == "F"  # a region it knows, lower-case x accepted
     for bad, why in [(id_number()[:-1] + ("0" if id_number()[-1] != "0" else "1"), "check digit"),
-                     ("3205711980010112", "18 characters"), (id_number(birth="19800231"), "birth date")]:
+                     ("3205711980010112", "18 characters"), (id_number(birth="19800231"), "birth date"),
+                     (id_number(region="320571"), "region code 320571 is unknown")]:
         with pytest.raises(RegistryInputError) as error:
             check_id_number(bad)
         assert error.value.field == "id_number" and why in error.value.message
