@@ -214,6 +214,14 @@ def max_rows() -> int:
     return int(getattr(settings, "REGISTRY_IMPORT_MAX_ROWS", 2_000_000))
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def create_job(source: str | Path, *, kind: str, file_name: str | None = None, actor=None,
                mapping: dict[str, str] | None = None, dry_run: bool = False, skip_invalid: bool = False,
                sync: bool = False) -> ImportJob:
@@ -225,11 +233,7 @@ def create_job(source: str | Path, *, kind: str, file_name: str | None = None, a
     if size > max_bytes():
         raise RegistryInputError("file", f"the file has {size / 1e6:.0f} MB, more than the {max_bytes() / 1e6:.0f} MB "
                                          "allowed: split it into smaller files")
-    digest = hashlib.sha256()
-    with source.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            digest.update(chunk)
-    job = ImportJob.objects.create(kind=kind, file_name=(file_name or source.name)[:255], file_sha256=digest.hexdigest(),
+    job = ImportJob.objects.create(kind=kind, file_name=(file_name or source.name)[:255], file_sha256=file_sha256(source),
                                    file_size=size, mapping=mapping or {}, dry_run=dry_run, skip_invalid=skip_invalid,
                                    sync=sync, actor=actor if getattr(actor, "pk", None) else None, stored_path="")
     stored = imports_dir() / f"job-{job.pk}{source.suffix.lower()[:8]}"
