@@ -170,6 +170,34 @@ MATRIX.update({
 })
 
 
+# Import pages: job 9001 belongs to the data administrator (anyone else's job answers 404: tests/registry).
+IMPORT_JOB = 9001
+MATRIX.update({
+    "registry:imports": ("get", "/registry/imports/", {None: 302, Role.DATA_ADMIN: 200, ALL: 403}),
+    "registry:import": ("get", f"/registry/imports/{IMPORT_JOB}/", {None: 302, Role.DATA_ADMIN: 200, ALL: 403}),
+    "registry:import_progress": ("get", f"/registry/imports/{IMPORT_JOB}/progress/",
+                                 {None: 302, Role.DATA_ADMIN: 200, ALL: 403}),
+    # a finished job has nothing to apply
+    "registry:import_apply": ("post", f"/registry/imports/{IMPORT_JOB}/apply/", {None: 302, Role.DATA_ADMIN: 404, ALL: 403}),
+    "registry:import_errors": ("get", f"/registry/imports/{IMPORT_JOB}/errors.xlsx",
+                               {None: 302, Role.DATA_ADMIN: 200, ALL: 403}),
+    "registry:import_template": ("get", "/registry/imports/template/person.xlsx",
+                                 {None: 302, Role.DATA_ADMIN: 200, ALL: 403}),
+})
+
+
+@pytest.fixture(autouse=True)
+def _import_job_for_the_import_rows(request):
+    callspec = getattr(request.node, "callspec", None)
+    if not callspec or not str(callspec.params.get("route", "")).startswith("registry:import"):
+        return
+    from civicgrid.registry.models import ImportJob
+
+    people = request.getfixturevalue("people")
+    ImportJob.objects.create(pk=IMPORT_JOB, kind="person", status="done", file_name="people.csv",
+                             actor=people[Role.DATA_ADMIN])
+
+
 @pytest.fixture(autouse=True)
 def _cases_for_the_page_rows(request):
     """Cases P and Q (see above), made through the services, for the rows of the case pages only."""
