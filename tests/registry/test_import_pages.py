@@ -28,7 +28,7 @@ def test_a_dry_run_then_the_real_import(tree, houses, people, client, tmp_path):
     job = ImportJob.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/registry/imports/{job.pk}/"
     page = client.get(answer["Location"]).content.decode()
-    assert "居民.csv" in page and 'id="count-created">1<' in page and "Import this file now" in page
+    assert "居民.csv" in page and 'id="count-created">1<' in page and "确认导入此文件" in page
     assert not Person.objects.exists()
     answer = client.post(f"/registry/imports/{job.pk}/apply/")
     done = ImportJob.objects.exclude(pk=job.pk).get()
