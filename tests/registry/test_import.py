@@ -113,7 +113,7 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_stored(tree, hou
     job = run(path)
     assert job.status == ImportJob.Status.FAILED
     found = problems(job)
-    assert (4, "公民身份号码", f"{bad_check!r}: the check digit is wrong") in found
+    assert (4, "公民身份号码", f"{bad_check}: the check digit is wrong") in found
     assert any(r == 4 and c == "联系电话" for r, c, _ in found)
     assert any(r == 4 and c == "人口类型" for r, c, _ in found)
     assert any(r == 4 and c == "人员标签" for r, c, _ in found)
@@ -261,3 +261,16 @@ def test_organisations_and_components_import_through_the_services(tree, departme
     lid = Component.objects.get(code="C-1")
     assert (lid.status, lid.owner_department, lid.grid.code) == ("damaged", department, "320571001002001")
     assert ChangeRecord.objects.filter(model_label="registry.component", source__contains="c.csv").exists()
+
+
+def test_problems_are_written_in_chinese_for_a_chinese_office(tree, houses, tmp_path):
+    from django.utils import translation
+
+    a, _ = houses
+    path = write_csv(tmp_path / "p.csv", [["123", "王建国", "", a.address, "本地", "", "2027-02-30"]])
+    with translation.override("zh-hans"):
+        job = run(path)
+    reasons = [why for _r, _c, why in problems(job)]
+    assert reasons == ["123 不是 18 位", "本地 不是以下之一：户籍、户籍人口、常住、流动、流动人口、境外、境外人员",
+                       "2027-02-30 不是真实存在的日期"]
+    assert job.message == "发现 3 个问题：未导入任何数据"

@@ -44,7 +44,7 @@ def test_problems_are_listed_and_downloadable_and_jobs_are_private(tree, houses,
     path = write_csv(tmp_path / "bad.csv", [['=HYPERLINK("http://x")', "王建国", "", a.address, "", "", ""]])
     job_url = upload(client, path)["Location"]
     page = client.get(job_url).content.decode()
-    assert "is not 18 characters long" in page and "公民身份号码" in page
+    assert "不是 18 位" in page and "公民身份号码" in page  # the job ran in the request's language
     report = client.get(job_url + "errors.xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(report.streaming_content)))["错误"]
     assert sheet["C2"].value.startswith("=HYPERLINK") and sheet["C2"].data_type == "s"  # text, never a formula

@@ -28,6 +28,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicgrid.core.crypto import encrypt, lookup_hash
 from civicgrid.core.excel import put, text_row
@@ -76,7 +77,7 @@ def _choice(table: dict[str, str], value, field_name: str, errors: list) -> str:
     if text in table:
         return table[text]
     known = "、".join(k for k in table if k and not k.isascii())
-    errors.append((field_name, value, f"{text!r} is not one of {known}"))
+    errors.append((field_name, value, _("%(value)s is not one of %(known)s") % {"value": text, "known": known}))
     return ""
 
 
@@ -93,23 +94,23 @@ def _float(value, field_name: str, errors: list) -> float | None:
     try:
         return float(text)
     except ValueError:
-        errors.append((field_name, value, "is required, a number" if not text else f"{text!r} is not a number"))
+        errors.append((field_name, value, _("is required, a number") if not text else _("%(value)s is not a number") % {"value": text}))
         return None
 
 
 def _required(value, field_name: str, errors: list, max_length: int) -> str:
     text = cell_text(value)
     if not text:
-        errors.append((field_name, value, "is required"))
+        errors.append((field_name, value, _("is required")))
     elif len(text) > max_length:
-        errors.append((field_name, value, f"is longer than {max_length} characters"))
+        errors.append((field_name, value, _("is longer than %(n)s characters") % {"n": max_length}))
     return text
 
 
 def _optional(value, field_name: str, errors: list, max_length: int) -> str:
     text = cell_text(value)
     if len(text) > max_length:
-        errors.append((field_name, value, f"is longer than {max_length} characters"))
+        errors.append((field_name, value, _("is longer than %(n)s characters") % {"n": max_length}))
     return text
 
 
@@ -123,8 +124,8 @@ def _checked(check: Callable, value, field_name: str, errors: list, *args):
 
 def _id_number_cell(value) -> str:
     if isinstance(value, float):  # Excel turned the number into a float and lost its last digits
-        raise RegistryInputError("id_number", "stored as a number in Excel, which loses digits: format the column "
-                                 "as text (文本) and type the numbers again")
+        raise RegistryInputError("id_number", _("stored as a number in Excel, which loses digits: format the "
+                                                   "column as text and type the numbers again"))
     return cell_text(value)
 
 
@@ -228,11 +229,11 @@ def create_job(source: str | Path, *, kind: str, file_name: str | None = None, a
     """Keep a copy of the file (outside the code tree) and queue a job for it. Refuses a file that is too large."""
     source = Path(source)
     if kind not in KINDS:
-        raise RegistryInputError("kind", f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+        raise RegistryInputError("kind", _("unknown kind %(value)s") % {"value": kind})
     size = source.stat().st_size
     if size > max_bytes():
-        raise RegistryInputError("file", f"the file has {size / 1e6:.0f} MB, more than the {max_bytes() / 1e6:.0f} MB "
-                                         "allowed: split it into smaller files")
+        raise RegistryInputError("file", _("the file has %(size)d MB, more than the %(max)d MB allowed: split it") % {
+                                             "size": size // 10**6, "max": max_bytes() // 10**6})
     job = ImportJob.objects.create(kind=kind, file_name=(file_name or source.name)[:255], file_sha256=file_sha256(source),
                                    file_size=size, mapping=mapping or {}, dry_run=dry_run, skip_invalid=skip_invalid,
                                    sync=sync, actor=actor if getattr(actor, "pk", None) else None, stored_path="")
@@ -304,7 +305,7 @@ def stage(job: ImportJob, *, progress=None) -> None:
             if number <= job.rows_read:
                 continue
             if number - table.header_row > max_rows():
-                raise FileRefused(f"more than {max_rows():,} rows: split the file")
+                raise FileRefused(_("more than %(n)s rows: split the file") % {"n": max_rows()})
             chunk.append((number, values))
             if len(chunk) >= CHUNK:
                 _stage_chunk(job, stager, chunk)
@@ -353,11 +354,11 @@ class PersonStager:
             house = houses.get(c["house_address"])
             if house is None:
                 problems.append(_problem(self.job, number, "house_address", c["house_address"],
-                                         "no registered house has this address: import the houses first"))
+                                         _("no registered house has this address: import the houses first")))
                 continue
             if self.scope is not None and not self.scope.covers_path(house[2]):
                 problems.append(_problem(self.job, number, "house_address", c["house_address"],
-                                         "the house lies outside your data scope"))
+                                         _("the house lies outside your data scope")))
                 continue
             c["house_id"], c["grid_id"], c["region_path"] = house
             rows.append((self.job.pk, number, *(c[name] for name in self.columns[2:])))
@@ -375,10 +376,10 @@ class PersonStager:
         name = _required(values.get("name"), "name", errors, 40)
         given_sex = cell_text(values.get("sex"))
         if given_sex and sex and {"男": "M", "女": "F", "M": "M", "F": "F"}.get(given_sex) != sex:
-            errors.append(("sex", given_sex, "does not match the identity number"))
+            errors.append(("sex", given_sex, _("does not match the identity number")))
         given_birth = _date(values.get("birth_date"), "birth_date", errors)
         if given_birth and birth and given_birth != birth:
-            errors.append(("birth_date", values.get("birth_date"), f"does not match the identity number ({birth})"))
+            errors.append(("birth_date", values.get("birth_date"), _("does not match the identity number (%(birth)s)") % {"birth": birth}))
         phone = _checked(services.check_phone, cell_text(values.get("phone")), "phone", errors) or ""
         house_address = _required(values.get("house_address"), "house_address", errors, 200)
         household = _optional(values.get("household_address"), "household_address", errors, 200)
@@ -443,12 +444,12 @@ class RecordStager:
         for (number, c), grid_id in zip(cleaned, grid_ids, strict=True):
             if not grid_id:
                 problems.append(_problem(self.job, number, "lon", f"{c['lon']}, {c['lat']}",
-                                         "the point is outside the jurisdiction (are longitude and latitude swapped, "
-                                         "or not WGS-84?)"))
+                                         _("the point is outside the jurisdiction (are longitude and latitude swapped, or not "
+                                           "WGS-84?)")))
                 continue
             if self.scope is not None and not self.scope.covers_path(paths[int(grid_id)]):
                 problems.append(_problem(self.job, number, "lon", f"{c['lon']}, {c['lat']}",
-                                         "the point lies outside your data scope"))
+                                         _("the point lies outside your data scope")))
                 continue
             staged.append(StagedRecord(job=self.job, row=number, key=str(c[self.kind.key_field])[:200], values=c))
         StagedRecord.objects.bulk_create(staged)
@@ -477,8 +478,7 @@ class RecordStager:
         else:
             class_code = cell_text(values.get("class_code")).upper()
             if not services.COMPONENT_CLASS.fullmatch(class_code):
-                errors.append(("class_code", values.get("class_code"), "is not a GB/T 30428 component class "
-                                                                         "(B and 4 digits)"))
+                errors.append(("class_code", values.get("class_code"), _("is not a GB/T 30428 component class (B and 4 digits)")))
             cleaned = {"code": _required(values.get("code"), "code", errors, 40), "class_code": class_code,
                        "name": _required(values.get("name"), "name", errors, 60),
                        "status": _choice(COMPONENT_STATUSES, values.get("status"), "status", errors),
@@ -495,7 +495,7 @@ class RecordStager:
         if self.departments is None:
             self.departments = dict(Department.objects.values_list("name", "id"))
         if name not in self.departments:
-            errors.append(("owner_department", value, "no department of this name is registered"))
+            errors.append(("owner_department", value, _("no department of this name is registered")))
             return None
         return self.departments[name]
 
@@ -529,7 +529,7 @@ def check(job: ImportJob) -> None:
         if job.error_count and not job.skip_invalid:
             _clear_staging(job)
             _touch(job, status=ImportJob.Status.FAILED, error_count=job.error_count, finished_at=timezone.now(),
-                   message=f"{job.error_count} problems: nothing was imported")
+                   message=_("%(n)s problems: nothing was imported") % {"n": job.error_count})
             return
         if problems:  # skipping bad rows: a duplicated key keeps its first row only
             _drop_duplicates(job)
@@ -537,7 +537,7 @@ def check(job: ImportJob) -> None:
         _touch(job, status=ImportJob.Status.CHECKED, error_count=job.error_count, created_count=created,
                updated_count=updated, unchanged_count=unchanged,
                finished_at=timezone.now() if job.dry_run else None,
-               message="dry run: nothing was imported" if job.dry_run else "")
+               message=_("dry run: nothing was imported") if job.dry_run else "")
         if job.dry_run:
             _clear_staging(job)
 
@@ -557,7 +557,7 @@ def _duplicates(job: ImportJob) -> list[ImportProblem]:
             JOIN (SELECT {key} AS k, MIN(row) AS row FROM {table} WHERE job_id = %s GROUP BY {key}
                   HAVING COUNT(*) > 1) first ON first.k = s.{key}
             WHERE s.job_id = %s AND s.row > first.row ORDER BY s.row""", [job.pk, job.pk])
-        return [_problem(job, row, field_name, "", f"the same {header_of(job.kind, field_name)} as row {first}")
+        return [_problem(job, row, field_name, "", _("the same %(column)s as row %(row)s") % {"column": header_of(job.kind, field_name), "row": first})
                 for row, first in cursor.fetchall()]
 
 
@@ -602,8 +602,9 @@ def apply(job: ImportJob) -> None:
         _clear_staging(job)
         _touch(job, status=ImportJob.Status.DONE, created_count=created, updated_count=updated,
                unchanged_count=unchanged, finished_at=timezone.now(),
-               message=f"{created} created, {updated} updated, {unchanged} unchanged"
-                       + (f", {job.error_count} bad rows skipped" if job.error_count else ""))
+               message=_("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
+                   "created": created, "updated": updated, "unchanged": unchanged}
+               + (_(", %(n)s bad rows skipped") % {"n": job.error_count} if job.error_count else ""))
 
 
 def _json_changes() -> str:

@@ -80,6 +80,8 @@ class Person(Placed):
     residence_type = models.CharField(_("residence type"), max_length=12, choices=ResidenceType.choices,
                                       default=ResidenceType.REGISTERED)
     tags_encrypted = models.TextField(blank=True, editable=False, help_text="special-population tags, encrypted")
+    # the scope's range is served by the (region_path, name) index below: no separate index to keep up on imports
+    region_path = models.CharField(max_length=400, editable=False)
     tags_hash = models.CharField(max_length=64, blank=True, editable=False,
                                  help_text="keyed hash of the sorted tags, to tell a change without decrypting")
     # floating population (流动人口): arrival, residence registration and the residence permit's expiry
@@ -87,7 +89,7 @@ class Person(Placed):
     registered_on = models.DateField(_("residence registered"), null=True, blank=True)
     permit_expires_on = models.DateField(_("residence permit expires"), null=True, blank=True, db_index=True)
     created_by_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+", editable=False,
+                                       related_name="+", editable=False, db_index=False,
                                        help_text="the import that created the record (its history of creation)")
 
     class Meta:

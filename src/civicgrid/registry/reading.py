@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
@@ -84,12 +85,12 @@ def open_table(path: str | Path, columns: list[Column], mapping: dict[str, str] 
         with path.open("rb") as f:
             head = f.read(SNIFF_BYTES)
     except OSError as exc:
-        raise FileRefused(f"cannot read the file: {exc.strerror}") from None
+        raise FileRefused(_("cannot read the file: %(reason)s") % {"reason": exc.strerror}) from None
     if not head:
-        raise FileRefused("the file is empty")
+        raise FileRefused(_("the file is empty"))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRefused("this is an old Excel 97-2003 (.xls) file: open it in Excel or WPS and save it as an "
-                          "Excel 工作簿 (.xlsx) or as CSV")
+        raise FileRefused(_("this is an old Excel 97-2003 (.xls) file: open it in Excel or WPS and save it as an "
+                            "Excel workbook (.xlsx) or as CSV"))
     if head.startswith(b"PK\x03\x04"):
         table = _open_xlsx(path)
     else:
@@ -108,11 +109,11 @@ def _open_xlsx(path: Path) -> Table:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise FileRefused(f"a zip file, but not a readable Excel workbook (.xlsx): {exc.__class__.__name__}") from None
+        raise FileRefused(_("a zip file, but not a readable Excel workbook (.xlsx): %(reason)s") % {"reason": exc.__class__.__name__}) from None
     sheets = [ws for ws in workbook.worksheets if ws.title not in {"说明", "填写说明", "Notes"}]
     if not sheets:
         workbook.close()
-        raise FileRefused("the workbook has no sheet with data")
+        raise FileRefused(_("the workbook has no sheet with data"))
     sheet = sheets[0]
     estimate = sheet.max_row if sheet.max_row and sheet.max_row > 1 else None
     sheet.reset_dimensions()  # some programs write a wrong size that read-only mode would trust
@@ -153,14 +154,14 @@ def _detect_encoding(head: bytes) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"  # Excel's "Unicode text" export
     if b"\x00" in head:
-        raise FileRefused("a binary file, neither an Excel workbook (.xlsx) nor a CSV text file")
+        raise FileRefused(_("a binary file, neither an Excel workbook (.xlsx) nor a CSV text file"))
     for encoding in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < SNIFF_BYTES)
             return encoding
         except UnicodeDecodeError:
             continue
-    raise FileRefused("the text is neither UTF-8 nor GBK/GB18030: save the CSV as UTF-8 (CSV UTF-8 in Excel) or GBK")
+    raise FileRefused(_("the text is neither UTF-8 nor GBK/GB18030: save the CSV as UTF-8 (CSV UTF-8 in Excel) or GBK"))
 
 
 class _Lines:
@@ -175,10 +176,10 @@ class _Lines:
     def __next__(self):
         try:
             return next(self.stream)
-        except UnicodeDecodeError as exc:
+        except UnicodeDecodeError:
             line = _first_bad_line(self.path, self.stream.encoding)
-            raise FileRefused(f"line {line}: bytes that are not {self.stream.encoding} text ({exc.reason}); the whole "
-                              "file must use one encoding") from None
+            raise FileRefused(_("line %(line)s: bytes that are not %(encoding)s text; the whole file must use one encoding")
+                              % {"line": line, "encoding": self.stream.encoding}) from None
 
 
 def _first_bad_line(path: Path, encoding: str) -> int | str:
@@ -214,7 +215,7 @@ def _open_csv(path: Path, head: bytes) -> Table:
             for values in reader:
                 yield reader.line_num, values
         except csv.Error as exc:
-            raise FileRefused(f"line {reader.line_num}: not valid CSV ({exc})") from None
+            raise FileRefused(_("line %(line)s: not valid CSV (%(reason)s)") % {"line": reader.line_num, "reason": exc}) from None
 
     table._rows = numbered()
     return table
@@ -231,7 +232,8 @@ def _find_header(table: Table, columns: list[Column], mapping: dict[str, str]) -
     fields = {c.field for c in columns}
     for header, field_name in mapping.items():
         if field_name not in fields:
-            raise FileRefused(f"column mapping: {field_name!r} is not a field of this kind; fields: {', '.join(sorted(fields))}")
+            raise FileRefused(_("column mapping: %(field)s is not a field of this kind; fields: %(fields)s")
+                              % {"field": field_name, "fields": ", ".join(sorted(fields))})
         by_header[normal_header(header)] = field_name
     required = [c for c in columns if c.required]
     seen: list[tuple[int, tuple]] = []
@@ -249,13 +251,14 @@ def _find_header(table: Table, columns: list[Column], mapping: dict[str, str]) -
             break
     expected = "、".join(c.header for c in required)
     if not seen:
-        raise FileRefused("the file has no rows")
+        raise FileRefused(_("the file has no rows"))
     best = max(seen, key=lambda s: len({by_header.get(normal_header(v)) for v in s[1]} - {None}))
     got = {by_header.get(normal_header(v)) for v in best[1]} - {None}
     missing = "、".join(c.header for c in required if c.field not in got)
-    raise FileRefused(f"no header row with the required columns ({expected}) in the first {HEADER_SEARCH_ROWS} rows; "
-                      f"row {best[0]} comes closest but lacks {missing}. Use the template's headers, or map your "
-                      f"headers to the fields (column mapping).")
+    raise FileRefused(_("no header row with the required columns (%(expected)s) in the first %(n)s rows; row %(row)s comes "
+                        "closest but lacks %(missing)s. Use the template's headers, or map your headers to the fields "
+                        "(column mapping).") % {"expected": expected, "n": HEADER_SEARCH_ROWS, "row": best[0],
+                                                "missing": missing})
 
 
 def _take_header(table: Table, number: int, values: tuple, by_header: dict[str, str]) -> None:
@@ -268,8 +271,8 @@ def _take_header(table: Table, number: int, values: tuple, by_header: dict[str, 
             table.ignored.append(str(value))
             continue
         if field_name in table.headers:
-            raise FileRefused(f"row {number}: two columns for the same field: {table.headers[field_name]!r} and "
-                              f"{value!r}")
+            raise FileRefused(_("row %(row)s: two columns for the same field: %(first)s and %(second)s")
+                              % {"row": number, "first": table.headers[field_name], "second": value})
         table.columns[index] = field_name
         table.headers[field_name] = str(value)
 
@@ -278,8 +281,8 @@ def _check_merged(table: Table) -> None:
     for ref in getattr(table, "_merged", ()):
         min_col, min_row, max_col, max_row = range_boundaries(ref)
         if max_row > table.header_row:
-            raise FileRefused(f"merged cells {ref} in the data: unmerge them and fill every cell (a merged cell "
-                              "holds its value in its first cell only)")
+            raise FileRefused(_("merged cells %(ref)s in the data: unmerge them and fill every cell (a merged cell holds "
+                                "its value in its first cell only)") % {"ref": ref})
 
 
 # ----------------------------------------------------------------------------------------------------------- cells
@@ -327,5 +330,5 @@ def cell_date(value) -> date | None:
             try:
                 return date(year, month, day)
             except ValueError:
-                raise ValueError(f"{text!r} is not a real date") from None
-    raise ValueError(f"{text!r} is not a date (write 2024-01-05, 2024/1/5 or 2024年1月5日)")
+                raise ValueError(_("%(value)s is not a real date") % {"value": text}) from None
+    raise ValueError(_("%(value)s is not a date (write 2024-01-05, 2024/1/5 or 2024年1月5日)") % {"value": text})

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
@@ -62,19 +63,19 @@ def check_id_number(value: str) -> tuple[str, object, str]:
     known region code (see _region_known). The same checks run in the imports' hot path, hence the memo."""
     number = "".join((value or "").split()).upper()
     if len(number) != 18:
-        raise RegistryInputError("id_number", f"{number!r} is not 18 characters long")
+        raise RegistryInputError("id_number", _("%(value)s is not 18 characters long") % {"value": number})
     if not ID_NUMBER.fullmatch(number):
-        raise RegistryInputError("id_number", f"{number!r} is not an identity number (17 digits and a digit or X)")
+        raise RegistryInputError("id_number", _("%(value)s is not an identity number (17 digits and a digit or X)") % {"value": number})
     if ric.calc_check_digit(number) != number[17]:
-        raise RegistryInputError("id_number", f"{number!r}: the check digit is wrong")
+        raise RegistryInputError("id_number", _("%(value)s: the check digit is wrong") % {"value": number})
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise RegistryInputError("id_number", f"{number!r}: the birth date in it is not a real date") from None
+        raise RegistryInputError("id_number", _("%(value)s: the birth date in it is not a real date") % {"value": number}) from None
     if not 1890 <= birth.year or birth > date.today():
-        raise RegistryInputError("id_number", f"{number!r}: the birth date {birth} is not possible")
+        raise RegistryInputError("id_number", _("%(value)s: the birth date %(birth)s is not possible") % {"value": number, "birth": birth})
     if not _region_known(number[:6]):
-        raise RegistryInputError("id_number", f"{number!r}: the region code {number[:6]} is unknown")
+        raise RegistryInputError("id_number", _("%(value)s: the region code %(region)s is unknown") % {"value": number, "region": number[:6]})
     return number, birth, "M" if int(number[16]) % 2 else "F"
 
 
@@ -83,20 +84,20 @@ def check_credit_code(value: str) -> str:
     try:
         return uscc.validate(code)
     except ValidationError:
-        raise RegistryInputError("credit_code", f"{code!r} is not a valid unified social credit code") from None
+        raise RegistryInputError("credit_code", _("%(value)s is not a valid unified social credit code") % {"value": code}) from None
 
 
 def check_phone(value: str, field: str = "phone") -> str:
     phone = "".join((value or "").split())
     if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
-        raise RegistryInputError(field, f"{phone!r} is neither a mobile (11 digits) nor a landline number")
+        raise RegistryInputError(field, _("%(value)s is neither a mobile (11 digits) nor a landline number") % {"value": phone})
     return phone
 
 
 def _place(lon, lat, *, field: str = "location") -> tuple[Region, str]:
     placement = locate_point(float(lon), float(lat))
     if placement.outside:
-        raise RegistryInputError(field, f"{lon}, {lat} is outside the jurisdiction")
+        raise RegistryInputError(field, _("%(lon)s, %(lat)s is outside the jurisdiction") % {"lon": lon, "lat": lat})
     grid = Region.objects.get(pk=placement.grid_id)
     return grid, grid.path
 
@@ -110,7 +111,7 @@ def upsert_house(*, address: str, building: str, unit: str = "", room: str = "",
                  source: str = "") -> tuple[House, str]:
     address = (address or "").strip()
     if not address:
-        raise RegistryInputError("address", "is required")
+        raise RegistryInputError("address", _("is required"))
     grid, path = _place(lon, lat)
     stored = House.objects.select_for_update().filter(address=address).first()
     house = stored or House(address=address)
@@ -130,7 +131,7 @@ def check_tags(tags) -> list[str]:
     cleaned = sorted({t.strip() for t in (tags or []) if t and t.strip()})
     unknown = [t for t in cleaned if t not in TAGS]
     if unknown:
-        raise RegistryInputError("tags", f"unknown tag {unknown[0]!r}; known: {'、'.join(TAGS)}")
+        raise RegistryInputError("tags", _("unknown tag %(tag)s; known: %(known)s") % {"tag": unknown[0], "known": "、".join(TAGS)})
     return cleaned
 
 
@@ -150,10 +151,10 @@ def upsert_person(*, id_number: str, name: str, phone: str = "", household_addre
     number, birth_date, sex = check_id_number(id_number)
     name = (name or "").strip()
     if not name or len(name) > 40:
-        raise RegistryInputError("name", "is required (at most 40 characters)")
+        raise RegistryInputError("name", _("is required (at most 40 characters)"))
     phone = check_phone(phone)
     if residence_type not in Person.ResidenceType.values:
-        raise RegistryInputError("residence_type", f"unknown residence type {residence_type!r}")
+        raise RegistryInputError("residence_type", _("unknown residence type %(value)s") % {"value": residence_type})
     wanted_tags = check_tags(tags)
     digest = lookup_hash(number)
     stored = Person.objects.select_for_update().filter(id_number_hash=digest).first()
@@ -169,7 +170,7 @@ def upsert_person(*, id_number: str, name: str, phone: str = "", household_addre
     if house is not None:
         person.house, person.grid, person.region_path = house, house.grid, house.region_path
     elif not stored:
-        raise RegistryInputError("house", "a person is registered at a house of the district")
+        raise RegistryInputError("house", _("a person is registered at a house of the district"))
     person.arrival_date, person.registered_on, person.permit_expires_on = arrival_date, registered_on, permit_expires_on
     tags_changed = tags_digest(wanted_tags) != person.tags_hash
     if tags_changed:
@@ -194,7 +195,7 @@ def upsert_organisation(*, credit_code: str, name: str, lon: float, lat: float, 
                         source: str = "") -> tuple[Organisation, str]:
     code = check_credit_code(credit_code)
     if not (name or "").strip():
-        raise RegistryInputError("name", "is required")
+        raise RegistryInputError("name", _("is required"))
     phone = check_phone(contact_phone, "contact_phone")
     grid, path = _place(lon, lat)
     stored = Organisation.objects.select_for_update().filter(credit_code=code).first()
@@ -217,11 +218,11 @@ def upsert_component(*, code: str, class_code: str, name: str, lon: float, lat: 
                      source: str = "") -> tuple[Component, str]:
     code = (code or "").strip()
     if not code:
-        raise RegistryInputError("code", "is required")
+        raise RegistryInputError("code", _("is required"))
     if not COMPONENT_CLASS.fullmatch(class_code or ""):
-        raise RegistryInputError("class_code", f"{class_code!r} is not a GB/T 30428 component class (B + 4 digits)")
+        raise RegistryInputError("class_code", _("%(value)s is not a GB/T 30428 component class (B and 4 digits)") % {"value": class_code})
     if status not in Component.Status.values:
-        raise RegistryInputError("status", f"unknown status {status!r}")
+        raise RegistryInputError("status", _("unknown status %(value)s") % {"value": status})
     grid, path = _place(lon, lat)
     stored = Component.objects.select_for_update().filter(code=code).first()
     component = stored or Component(code=code)
@@ -237,12 +238,12 @@ def reveal(person: Person, field: str, *, actor, reason: str, ip_address: str | 
     if not scope_of(actor).covers_path(person.region_path):
         raise Http404("no such person here")
     if field not in REVEALABLE:
-        raise RegistryInputError("field", f"{field!r} cannot be revealed")
+        raise RegistryInputError("field", _("%(value)s cannot be revealed") % {"value": field})
     if getattr(actor, "role", None) not in REVEAL_ROLES:
         raise PermissionDenied(f"a {getattr(actor, 'role', 'user')} may not see personal data in the clear")
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise RegistryInputError("reason", "say why you need to see it (at least 4 characters)")
+        raise RegistryInputError("reason", _("say why you need to see it (at least 4 characters)"))
     write_audit(AuditEntry.Action.REVEAL, actor=actor, ip_address=ip_address, target=f"person:{person.pk}",
                 detail={"field": field, "reason": reason})
     value = decrypt(getattr(person, REVEALABLE[field]))
