@@ -89,8 +89,9 @@ class Person(Placed):
     registered_on = models.DateField(_("residence registered"), null=True, blank=True)
     permit_expires_on = models.DateField(_("residence permit expires"), null=True, blank=True, db_index=True)
     created_by_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+", editable=False, db_index=False,
-                                       help_text="the import that created the record (its history of creation)")
+                                       related_name="+", editable=False, db_index=False, db_constraint=False,
+                                       help_text="the import that created the record (its history of creation); "
+                                                 "no database constraint: one check less per imported row")
 
     class Meta:
         verbose_name = _("person")
