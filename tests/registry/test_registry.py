@@ -157,3 +157,21 @@ def test_a_case_can_be_about_a_component_and_takes_its_place(tree, department):
     case = report_case(channel=Channel.HOTLINE, title="路灯不亮", description="晚上不亮", component=lamp)
     assert case.grid.code == lamp.grid.code and (case.lon, case.lat) == (lamp.lon, lamp.lat)
     assert list(lamp.cases.all()) == [case]
+
+
+def test_staff_hear_of_residence_permits_running_out(tree, people, house_a, house_b):
+    import datetime as dt
+
+    from civicgrid.core.models import Notification
+    from civicgrid.registry.services import remind_expiring_permits
+
+    today = dt.date(2026, 11, 25)
+    upsert_person(id_number=id_number(seq="611"), name="甲", house=house_a, residence_type="floating",
+                  permit_expires_on=today + dt.timedelta(days=10))
+    upsert_person(id_number=id_number(seq="612"), name="乙", house=house_a, residence_type="floating",
+                  permit_expires_on=today + dt.timedelta(days=90))  # not yet
+    upsert_person(id_number=id_number(seq="613"), name="丙", house=house_b, residence_type="floating",
+                  permit_expires_on=today + dt.timedelta(days=3))  # another community
+    assert remind_expiring_permits(today) >= 1
+    mine = Notification.objects.get(recipient=people[Role.COMMUNITY_STAFF])
+    assert mine.title.startswith("1 ") and "2026-12-25" in mine.link

@@ -27,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str]]] = {
     Role.AUDIT_ADMIN: {
         "core.auditentry": {VIEW},
         "core.changerecord": {VIEW},
+        "registry.importjob": {VIEW},
     },
     # keeps the base data and the region tree of their scope
     Role.DATA_ADMIN: {
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str]]] = {
         "registry.person": {VIEW},
         "registry.organisation": {VIEW},
         "registry.component": {VIEW},
+        "registry.importjob": {VIEW},
     },
 }
 

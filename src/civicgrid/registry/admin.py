@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.admin import ReadOnlyAdmin
 from civicgrid.people.scoping import restrict
-from civicgrid.registry.models import Component, House, Organisation, Person
+from civicgrid.registry.models import Component, House, ImportJob, Organisation, Person
 from civicgrid.registry.selectors import masked_id_number
 
 
@@ -29,7 +29,8 @@ class PersonAdmin(ScopedReadOnlyAdmin):
     list_filter = ["residence_type", "sex"]
     search_fields = ["house__address"]
     list_select_related = ["house"]
-    exclude = ["name", "id_number_hash", "id_number_encrypted", "phone_hash", "phone_encrypted", "tags_encrypted"]
+    exclude = ["name", "id_number_hash", "id_number_encrypted", "phone_hash", "phone_encrypted", "tags_encrypted",
+               "tags_hash"]
 
     @admin.display(description=_("identity number"))
     def masked_id(self, obj):
@@ -51,3 +52,15 @@ class ComponentAdmin(ScopedReadOnlyAdmin):
     list_filter = ["status", "class_code"]
     search_fields = ["code", "name"]
     list_select_related = ["owner_department", "grid"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Every import, by anyone: what came in, from which file (with its SHA-256), when, by whom, with what result."""
+
+    list_display = ["id", "file_name", "kind", "status", "actor", "created_count", "updated_count",
+                    "unchanged_count", "error_count", "created_at"]
+    list_filter = ["kind", "status", "dry_run", "sync"]
+    search_fields = ["file_name", "file_sha256", "actor__username"]
+    list_select_related = ["actor"]
+    exclude = ["stored_path"]

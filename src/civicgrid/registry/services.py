@@ -26,6 +26,7 @@ from civicgrid.core.models import AuditEntry
 from civicgrid.core.services import save_with_history, snapshot, write_audit
 from civicgrid.geo.models import Region
 from civicgrid.geo.selectors import locate_point
+from civicgrid.people.models import Role
 from civicgrid.people.scoping import scope_of
 from civicgrid.registry.models import Component, House, Organisation, Person, PersonMove, PersonTag
 from civicgrid.registry.policy import REVEAL_ROLES, TAGS
@@ -248,3 +249,33 @@ def reveal(person: Person, field: str, *, actor, reason: str, ip_address: str | 
                 detail={"field": field, "reason": reason})
     value = decrypt(getattr(person, REVEALABLE[field]))
     return json.loads(value or "[]") if field == "tags" else value
+
+
+# ------------------------------------------------------------------------------------- floating population reminders
+
+PERMIT_WARNING_DAYS = 30
+
+
+def remind_expiring_permits(today=None) -> int:
+    """Tell each community staff member and grid worker how many floating residents of their scope have a residence
+    permit that runs out within PERMIT_WARNING_DAYS (one inbox message each, none when there are none). Returns
+    the number of messages sent. Run daily by the task consumer."""
+    from civicgrid.core.notifications import Message, notify
+    from civicgrid.people.models import User
+    from civicgrid.people.scoping import restrict
+
+    today = today or timezone.localdate()
+    until = today + timezone.timedelta(days=PERMIT_WARNING_DAYS)
+    sent = 0
+    for user in User.objects.filter(is_active=True, role__in=[Role.COMMUNITY_STAFF, Role.GRID_WORKER]):
+        expiring = restrict(Person.objects.filter(residence_type=Person.ResidenceType.FLOATING,
+                                                  permit_expires_on__gte=today, permit_expires_on__lte=until), user)
+        count = expiring.count()
+        if count:
+            sent += notify(Message(
+                title=_("%(n)s residence permits run out within %(days)s days") % {"n": count,
+                                                                                  "days": PERMIT_WARNING_DAYS},
+                body=_("Floating residents of your area whose residence permit expires by %(date)s: remind them to "
+                       "renew it.") % {"date": until.isoformat()},
+                link=f"/registry/?kind=person&permit_before={until.isoformat()}", users=(user,)))
+    return sent

@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from civicgrid.registry import importing
+from civicgrid.registry import importing, services
 from civicgrid.registry.models import ImportJob
 
 
@@ -21,3 +21,9 @@ def resume_stalled_imports():
     for pk in resumed:
         run_import(pk)
     return resumed
+
+
+@db_periodic_task(crontab(hour="8", minute="5"))
+def remind_expiring_permits_daily():
+    """Each morning: community staff and grid workers hear of residence permits running out within 30 days."""
+    return services.remind_expiring_permits()
