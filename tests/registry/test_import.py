@@ -274,3 +274,21 @@ def test_problems_are_written_in_chinese_for_a_chinese_office(tree, houses, tmp_
     assert reasons == ["123 不是 18 位", "本地 不是以下之一：户籍、户籍人口、常住、流动、流动人口、境外、境外人员",
                        "2027-02-30 不是真实存在的日期"]
     assert job.message == "发现 3 个问题：未导入任何数据"
+
+
+def test_stalled_jobs_are_claimed_once(tree, houses, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    a, _ = houses
+    job = importing.create_job(write_csv(tmp_path / "p.csv", [[id_number(seq="111"), "王建国", "", a.address, "", "",
+                                                                ""]]), kind="person")
+    long_ago = timezone.now() - timedelta(minutes=30)
+    ImportJob.objects.filter(pk=job.pk).update(status="staging", heartbeat_at=long_ago)
+    fresh = importing.create_job(tmp_path / "p.csv", kind="person")  # queued just now: its worker may still come
+    assert importing.resume_stalled() == [job.pk]
+    assert importing.resume_stalled() == []  # claimed: its heartbeat is fresh again
+    ImportJob.objects.filter(pk=fresh.pk).update(created_at=long_ago)
+    assert importing.resume_stalled() == [fresh.pk]
+    assert importing.run(ImportJob.objects.get(pk=job.pk)).status == "done"

@@ -22,11 +22,12 @@ import json
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -708,14 +709,17 @@ def _apply_records(job: ImportJob, *, dry_run: bool) -> tuple[int, int, int]:
 # ------------------------------------------------------------------------------------------------ after the fact
 
 def resume_stalled() -> list[int]:
-    """Jobs whose worker died (no heartbeat for STALE_AFTER_SECONDS): run them again from their checkpoint."""
-    limit = timezone.now() - timezone.timedelta(seconds=STALE_AFTER_SECONDS)
-    stalled = ImportJob.objects.filter(status__in=[ImportJob.Status.STAGING, ImportJob.Status.APPLYING],
-                                       heartbeat_at__lt=limit)
+    """Jobs whose worker died (no heartbeat for STALE_AFTER_SECONDS), or queued ones no worker took: claimed here
+    (one claimer wins) for running again from their checkpoint."""
+    limit = timezone.now() - timedelta(seconds=STALE_AFTER_SECONDS)
+    stalled = ImportJob.objects.filter(
+        Q(status__in=[ImportJob.Status.STAGING, ImportJob.Status.APPLYING], heartbeat_at__lt=limit)
+        | Q(status=ImportJob.Status.QUEUED, heartbeat_at__isnull=True, created_at__lt=limit))
     resumed = []
     for job in stalled:
-        # claim it: only one worker takes a stalled job
-        if ImportJob.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(heartbeat_at=timezone.now()):
+        claimed = ImportJob.objects.filter(pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at) if \
+            job.heartbeat_at else ImportJob.objects.filter(pk=job.pk, status=job.status, heartbeat_at__isnull=True)
+        if claimed.update(heartbeat_at=timezone.now()):
             resumed.append(job.pk)
     return resumed
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied
@@ -265,7 +265,7 @@ def remind_expiring_permits(today=None) -> int:
     from civicgrid.people.scoping import restrict
 
     today = today or timezone.localdate()
-    until = today + timezone.timedelta(days=PERMIT_WARNING_DAYS)
+    until = today + timedelta(days=PERMIT_WARNING_DAYS)
     sent = 0
     for user in User.objects.filter(is_active=True, role__in=[Role.COMMUNITY_STAFF, Role.GRID_WORKER]):
         expiring = restrict(Person.objects.filter(residence_type=Person.ResidenceType.FLOATING,
