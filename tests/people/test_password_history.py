@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from civicgrid.core.models import AuditEntry
 from civicgrid.people.models import PasswordHistory, Role
 from civicgrid.people.services import upsert_user
 from tests.conftest import PASSWORD
@@ -80,3 +81,5 @@ def test_a_security_administrator_cannot_set_a_recent_password_either(people, cl
     assert response.status_code == 302
     street.refresh_from_db()
     assert street.check_password("Brand-new-pass-9")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PASSWORD_CHANGE, target="user:street")
+    assert entry.actor == people[Role.SECURITY_ADMIN] and entry.detail == {"source": "admin"}

@@ -3,16 +3,18 @@ administrator, sign in with their password and then a code from an authenticator
 as the app on a phone makes them."""
 
 import time
+from io import StringIO
 
 import pyotp
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from civicgrid.core.crypto import decrypt
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.services import verify_audit_chain
-from civicgrid.people import services
+from civicgrid.people import otp, services
 from civicgrid.people.auth import PENDING_KEY, SECOND_FACTOR_KEY, VERIFIED
 from civicgrid.people.models import Role, TotpDevice
 from civicgrid.people.roles import TOTP_ROLES, needs_second_factor
@@ -65,7 +67,9 @@ def test_enrolment_shows_the_qr_code_and_secret_once_and_keeps_the_secret_encryp
     secret = decrypt(device.secret)
     assert device.secret.startswith("v1:") and secret not in device.secret and len(secret) == 32
     html = page.content.decode()
-    assert 'src="data:image/svg+xml' in html
+    assert f'src="{otp.qr_svg_data_uri(otp.provisioning_uri(secret, "street"))}"' in html  # the QR code: this secret
+    uri = otp.provisioning_uri(secret, "street")
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri and "issuer=civicgrid" in uri
     assert " ".join(secret[i:i + 4] for i in range(0, 32, 4)) in html
     assert secret == decrypt(TotpDevice.objects.get(user=street).secret)  # a reload shows the same secret
     assert client.get(reverse("two_factor")).content.decode().count(secret[:4]) >= 1
@@ -264,3 +268,15 @@ def test_only_a_security_administrator_resets_and_never_their_own(people):
 def test_other_administrators_do_not_see_the_reset_action(people, client):
     client.force_login(people[Role.SYSTEM_ADMIN])
     assert client.get(reverse("admin:people_user_changelist")).status_code == 403
+
+
+def test_a_command_on_the_server_resets_when_no_security_administrator_can(people):
+    enrol(people[Role.SECURITY_ADMIN])
+    out = StringIO()
+    call_command("second_factor", "reset", "secadmin", "--reason", "the only security administrator lost the phone",
+                 stdout=out)
+    assert "reset" in out.getvalue() and not TotpDevice.objects.exists()
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SECOND_FACTOR, detail__event="reset")
+    assert entry.actor is None and entry.detail["source"] == "command" and "lost the phone" in entry.detail["reason"]
+    with pytest.raises(CommandError, match="no second factor"):
+        call_command("second_factor", "reset", "secadmin", "--reason", "again")

@@ -27,6 +27,7 @@ SHOTS = os.environ.get("CIVICGRID_SCREENSHOTS")
 
 
 def shot(page: Page, name: str) -> None:
+    page.wait_for_load_state("networkidle")  # the favicon too: a navigation that aborts it is reported as a failure
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
@@ -74,6 +75,7 @@ def test_set_up_the_app_then_sign_in_with_password_and_code(transactional_db, dj
     page.wait_for_url("**/accounts/login/code/")
     expect(page.locator("#sign-in-code h1")).to_be_visible()
     shot(page, f"{size}-code")
+    page.wait_for_load_state("networkidle")
     page.goto("/cases/verify/")  # not signed in yet: back to the sign-in page
     assert path_of(page) == "/accounts/login/"
     password_step(page, "gridworker")
@@ -81,5 +83,10 @@ def test_set_up_the_app_then_sign_in_with_password_and_code(transactional_db, dj
     page.fill("#id_code", pyotp.TOTP(secret).at(time.time() + 30))  # the next step: the enrolment used this one
     page.click("form.form button[type=submit]")
     page.wait_for_url(lambda url: urlsplit(url).path == "/")
+    page.wait_for_load_state("networkidle")
     page.goto("/cases/verify/")
     assert path_of(page) == "/cases/verify/"
+    page.goto("/accounts/two-factor/")  # from the account menu: since when, and no secret any more
+    expect(page.locator("#two-factor")).not_to_contain_text(secret[:8])
+    expect(page.locator("img.totp-qr")).to_have_count(0)
+    shot(page, f"{size}-enrolled-status")

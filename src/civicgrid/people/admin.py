@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.models import AuditEntry
+from civicgrid.core.services import write_audit
 from civicgrid.core.signals import client_address
 from civicgrid.people.models import Department, ScopeGrant, TotpDevice, User
 from civicgrid.people.services import reset_totp, save_department, save_user, set_scope
@@ -33,6 +35,15 @@ class UserAdmin(DjangoUserAdmin):
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "second_factor")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
+
+    def user_change_password(self, request, id, form_url=""):
+        """A security administrator sets a password (the last five are refused by the validator): audited."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            target = User.objects.filter(pk=id).values_list("username", flat=True).first()
+            write_audit(AuditEntry.Action.PASSWORD_CHANGE, actor=request.user, ip_address=client_address(request),
+                        target=f"user:{target}", detail={"source": "admin"})
+        return response
 
     @admin.display(description=_("second factor"))
     def second_factor(self, obj):
