@@ -27,14 +27,22 @@ SHOTS = os.environ.get("CIVICGRID_SCREENSHOTS")
 
 
 def shot(page: Page, name: str) -> None:
-    page.wait_for_load_state("networkidle")  # the favicon too: a navigation that aborts it is reported as a failure
+    settle(page)
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
+def settle(page: Page) -> None:
+    """Wait until the page has loaded everything (its favicon too): leaving earlier aborts a request, which the browser
+    fixture reports as a failure."""
+    page.wait_for_load_state("networkidle")
+
+
 def password_step(page: Page, username: str) -> None:
+    settle(page)
     page.goto("/accounts/login/")
+    settle(page)
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("form.form button[type=submit]")
@@ -60,10 +68,12 @@ def test_set_up_the_app_then_sign_in_with_password_and_code(transactional_db, dj
     assert len(secret) == 32
     shot(page, f"{size}-enrol")
 
+    settle(page)
     page.fill("#id_code", "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
     page.click("form.form button[type=submit]")
     expect(page.locator("p.error")).to_be_visible()
     shot(page, f"{size}-enrol-wrong-code")
+    settle(page)
     page.fill("#id_code", pyotp.TOTP(secret).now())
     page.click("form.form button[type=submit]")
     page.wait_for_url(lambda url: urlsplit(url).path == "/")
@@ -75,15 +85,16 @@ def test_set_up_the_app_then_sign_in_with_password_and_code(transactional_db, dj
     page.wait_for_url("**/accounts/login/code/")
     expect(page.locator("#sign-in-code h1")).to_be_visible()
     shot(page, f"{size}-code")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.goto("/cases/verify/")  # not signed in yet: back to the sign-in page
     assert path_of(page) == "/accounts/login/"
     password_step(page, "gridworker")
     page.wait_for_url("**/accounts/login/code/")
+    settle(page)
     page.fill("#id_code", pyotp.TOTP(secret).at(time.time() + 30))  # the next step: the enrolment used this one
     page.click("form.form button[type=submit]")
     page.wait_for_url(lambda url: urlsplit(url).path == "/")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.goto("/cases/verify/")
     assert path_of(page) == "/cases/verify/"
     page.goto("/accounts/two-factor/")  # from the account menu: since when, and no secret any more
