@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +51,7 @@ class UserAdmin(DjangoUserAdmin):
         device = TotpDevice.objects.filter(user=obj, confirmed_at__isnull=False).first() if obj.pk else None
         if device is None:
             return gettext("not set up")
-        return gettext("set up %(when)s") % {"when": device.confirmed_at.strftime("%Y-%m-%d %H:%M")}
+        return gettext("set up %(when)s") % {"when": timezone.localtime(device.confirmed_at).strftime("%Y-%m-%d %H:%M")}
 
     @admin.action(description=_("Reset the second factor (lost phone): set up again at next sign-in"),
                   permissions=["change"])
