@@ -41,6 +41,11 @@ MATRIX = {
     "web:notifications": ("get", "/notifications/", {None: 302, ALL: 200}),
     "login": ("get", "/accounts/login/", {None: 200, ALL: 302}),
     "logout": ("post", "/accounts/logout/", {None: 302, ALL: 302}),
+    # the second step of signing in: without a pending sign-in, back to the sign-in page (signed in: home)
+    "login_code": ("get", "/accounts/login/code/", {None: 302, ALL: 302}),
+    # setting up the second factor: the roles that need one (people.roles.TOTP_ROLES)
+    "two_factor": ("get", "/accounts/two-factor/", {None: 302, Role.COMMUNITY_STAFF: 200, Role.STREET_STAFF: 200,
+                                                    Role.GRID_WORKER: 200, Role.SECURITY_ADMIN: 200, ALL: 403}),
     "password_change": ("get", "/accounts/password/", {None: 302, ALL: 200}),
     "password_change_done": ("get", "/accounts/password/done/", {None: 302, ALL: 200}),
     "set_language": ("post", "/i18n/setlang/", {None: 302, ALL: 302}),

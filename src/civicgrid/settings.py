@@ -8,6 +8,8 @@ Environment variables (see docs/deploy.md):
     CIVICGRID_DATA_DIR where the SQLite file and uploaded files live (outside the code tree); default ./var
     CIVICGRID_MAP_TILE_URL  optional tile layer URL template for the maps (no tiles when empty).
     CIVICGRID_SHARED_DATA   folder with the real datasets (../shared/data in the development checkout).
+    CIVICGRID_TOTP_REQUIRED  "1": staff of the TOTP roles must set up a second factor before they get in; default on
+                       unless DEBUG (see docs/decisions.md). Staff who have set one up are always asked for a code.
     CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, LOG_LEVEL, REDIS_URL (optional cache).
 """
 
@@ -107,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "civicgrid.people.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "civicgrid.web.middleware.ContentSecurityPolicyMiddleware",
@@ -166,11 +169,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "civicgrid.people.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "civicgrid.people.validators.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
 ]
 
 AUTHENTICATION_BACKENDS = ["civicgrid.people.auth.LockoutBackend"]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+
+# Second factor (TOTP, RFC 6238) for people.roles.TOTP_ROLES. Required (enrolment before anything else) by default in
+# production; with DEBUG (the demo, a developer's machine) staff who have not set one up are only reminded to.
+TOTP_REQUIRED = env_bool("CIVICGRID_TOTP_REQUIRED", not DEBUG)
+TOTP_ISSUER = os.environ.get("CIVICGRID_TOTP_ISSUER", "civicgrid")  # the name the authenticator app shows
+TOTP_STEP_SECONDS = 30  # RFC 6238's default, the one every authenticator app uses
+TOTP_PENDING_SECONDS = 300  # between the password and the code
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"

@@ -12,6 +12,9 @@ HUEY = {**HUEY, "immediate": True}  # noqa: F405  tasks run inline in tests
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 SESSION_COOKIE_SECURE = False
+# Grace for staff without a second factor, so that client.force_login keeps working for them; the tests of the second
+# factor switch it on where they need it (tests/people/test_totp.py).
+TOTP_REQUIRED = False
 CSRF_COOKIE_SECURE = False
 
 # On SQLite the test database is a file (per process), not shared-cache memory: the concurrency tests then meet

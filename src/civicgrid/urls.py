@@ -9,12 +9,15 @@ from civicgrid.people import views as people_views
 admin.site.site_header = _("civicgrid administration")
 admin.site.site_title = _("civicgrid")
 admin.site.index_title = _("Administration")
+admin.site.login = people_views.admin_login  # password and second factor on the one sign-in page
 
 urlpatterns = [
     path("", include("civicgrid.web.urls")),
     path("", include("civicgrid.cases.urls")),
     path("registry/", include("civicgrid.registry.urls")),
     path("accounts/login/", people_views.SignInView.as_view(), name="login"),
+    path("accounts/login/code/", people_views.SignInCodeView.as_view(), name="login_code"),
+    path("accounts/two-factor/", people_views.TwoFactorView.as_view(), name="two_factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", people_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", people_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

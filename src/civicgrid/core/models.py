@@ -50,6 +50,7 @@ class AuditEntry(models.Model):
         EXPORT = "export", _("export")
         REVEAL = "reveal", _("reveal of personal data")
         ADMIN_CHANGE = "admin_change", _("administrator change")
+        SECOND_FACTOR = "second_factor", _("second factor change")
 
     at = models.DateTimeField(_("at"), db_index=True)
     action = models.CharField(_("action"), max_length=24, choices=Action.choices, db_index=True)

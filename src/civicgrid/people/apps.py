@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "civicgrid.people"
     label = "people"
     verbose_name = _("People, departments and data scopes")
+
+    def ready(self) -> None:
+        from civicgrid.people import auth  # noqa: F401  (records the second factor's state at every login)

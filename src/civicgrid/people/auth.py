@@ -11,10 +11,14 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
+from django.dispatch import receiver
+from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,3 +68,90 @@ class SignInForm(AuthenticationForm):
                     params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
                 ) from None
             raise
+
+
+# --- the second step of signing in (TOTP) -----------------------------------------------------------------------------
+# After the password, a user who needs a second factor is not signed in yet: the session holds a "pending sign-in"
+# (user, backend, where to go next, when), good for settings.TOTP_PENDING_SECONDS, and the code page (or, for someone
+# who must first set one up, the enrolment page) finishes it with django.contrib.auth.login. So `request.user` stays
+# anonymous until the code is right, and every page's own check keeps them out.
+#
+# Every login() also records in the session how the second factor stands (SECOND_FACTOR_KEY, set by
+# `_second_factor_state` below); SecondFactorMiddleware signs out a session of a TOTP role without a good state. That
+# covers any other way into login() (the admin site's own login form, which now redirects here anyway; a role changed
+# to a TOTP role during a session). The test client's force_login goes through login() too: it gets in as a password
+# sign-in would, so it keeps working for users who have not enrolled while settings.TOTP_REQUIRED is off (the test
+# settings), and is signed out for users who have enrolled: those tests sign in through the pages.
+
+PENDING_KEY = "civicgrid_pending_sign_in"
+SECOND_FACTOR_KEY = "civicgrid_second_factor"
+STEP_CODE, STEP_ENROL = "code", "enrol"
+VERIFIED, GRACE, NOT_NEEDED, MISSING = "verified", "grace", "not_needed", "missing"
+GOOD_STATES = frozenset({VERIFIED, GRACE})
+
+
+def sign_in_step(user) -> str | None:
+    """What comes after a right password: STEP_CODE, STEP_ENROL, or None (signed in at once)."""
+    from civicgrid.people.roles import needs_second_factor
+    from civicgrid.people.selectors import has_second_factor
+
+    if not needs_second_factor(user):
+        return None
+    if has_second_factor(user):
+        return STEP_CODE
+    return STEP_ENROL if settings.TOTP_REQUIRED else None
+
+
+def begin_second_step(request, user, step: str, next_url: str) -> None:
+    request.session.cycle_key()  # a new session id once the password is known (no fixation)
+    request.session[PENDING_KEY] = {"user": user.pk, "backend": user.backend, "step": step, "next": next_url,
+                                    "at": timezone.now().timestamp()}
+
+
+def pending_sign_in(request, step: str):
+    """(user, pending) for a pending sign-in at `step` that has not expired; None otherwise."""
+    from civicgrid.people.models import User
+
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("step") != step:
+        return None
+    if timezone.now().timestamp() - float(pending.get("at", 0)) > settings.TOTP_PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    return (user, pending) if user else None
+
+
+def cancel_pending(request) -> None:
+    request.session.pop(PENDING_KEY, None)
+
+
+def finish_sign_in(request, user, pending: dict) -> str:
+    """The second step passed: sign the user in (audited by the login signal) and say where to go."""
+    request.session.pop(PENDING_KEY, None)
+    request.civicgrid_second_factor_passed = True
+    login(request, user, backend=pending["backend"])
+    return pending.get("next") or resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def mark_second_factor_passed(request) -> None:
+    """A signed-in user just proved a code (enrolled during a grace sign-in)."""
+    request.session[SECOND_FACTOR_KEY] = VERIFIED
+
+
+@receiver(user_logged_in)
+def _second_factor_state(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    from civicgrid.people.roles import needs_second_factor
+    from civicgrid.people.selectors import has_second_factor
+
+    if getattr(request, "civicgrid_second_factor_passed", False):
+        state = VERIFIED
+    elif not needs_second_factor(user):
+        state = NOT_NEEDED
+    elif has_second_factor(user) or settings.TOTP_REQUIRED:
+        state = MISSING
+    else:
+        state = GRACE
+    request.session[SECOND_FACTOR_KEY] = state

@@ -100,3 +100,40 @@ class ScopeGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.region}"
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (TOTP, RFC 6238). The secret is encrypted at rest (core.crypto) and shown only while
+    the enrolment is unconfirmed; `last_counter` is the time step of the last code accepted, so no code is used twice."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                                related_name="totp_device")
+    secret = models.TextField(_("secret (encrypted)"))
+    confirmed_at = models.DateTimeField(_("enrolled"), null=True, blank=True)
+    last_counter = models.BigIntegerField(_("last time step used"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("second factor")
+        verbose_name_plural = _("second factors")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'enrolled' if self.confirmed_at else 'enrolling'}"
+
+
+class PasswordHistory(models.Model):
+    """The hash of one of a user's recent passwords (Django's hashers), kept to refuse reusing the last few."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="password_history")
+    password = models.CharField(_("password hash"), max_length=128)
+    created_at = models.DateTimeField(_("set"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("previous password")
+        verbose_name_plural = _("previous passwords")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"], name="password_history_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

@@ -47,6 +47,19 @@ ROLE_PERMISSIONS: dict[str, dict[str, set[str]]] = {
 }
 
 
+# Staff who must sign in with a second factor (TOTP, RFC 6238): the roles that can reveal personal data in the clear
+# (registry.policy.REVEAL_ROLES; people does not import registry, so a test checks that it stays a subset of this set)
+# and the security administrator, who changes roles and data scopes. Superusers (the installer's account) too.
+TOTP_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.GRID_WORKER, Role.SECURITY_ADMIN})
+
+
+def needs_second_factor(user) -> bool:
+    """True for a signed-in (or signing-in) user who must pass a TOTP code: a TOTP role, or a superuser."""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    return getattr(user, "role", None) in TOTP_ROLES or bool(getattr(user, "is_superuser", False))
+
+
 def role_permissions(role: str) -> set[str]:
     """Django permission names ("people.change_user") granted by a role."""
     perms = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from civicgrid.geo.models import Region
-from civicgrid.people.models import Role, ScopeGrant, User
+from civicgrid.people.models import Role, ScopeGrant, TotpDevice, User
 
 
 def grid_workers_by_region(regions: list[Region]) -> dict[int, list[User]]:
@@ -23,3 +23,12 @@ def grid_workers_by_region(regions: list[Region]) -> dict[int, list[User]]:
 
 def scope_regions_of(user: User) -> QuerySet[Region]:
     return Region.objects.filter(scope_grants__user=user).order_by("path")
+
+
+def totp_device(user: User) -> TotpDevice | None:
+    """The user's second factor, enrolled or being enrolled (its secret stays encrypted here)."""
+    return TotpDevice.objects.filter(user=user).first()
+
+
+def has_second_factor(user: User) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()

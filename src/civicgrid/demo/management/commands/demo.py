@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from civicgrid.demo.loader import build_demo
@@ -24,6 +25,15 @@ class Command(BaseCommand):
         width = max(len(u) for u, _, _ in report.logins)
         for username, password, who in report.logins:
             self.stdout.write(f"  {username.ljust(width)}  {password}   {who}")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Second factor (authenticator app):"))
+        if settings.TOTP_REQUIRED:
+            self.stdout.write("  community and street staff, grid workers and the security administrator set up an "
+                              "authenticator app (TOTP) at their first sign-in, then sign in with password and code.")
+        else:
+            self.stdout.write("  not required here (CIVICGRID_TOTP_REQUIRED is off, as with DEBUG): community and street "
+                              "staff, grid workers and the security administrator sign in with the password and are "
+                              "reminded to set one up (account menu > second factor). Production requires it.")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Open311 GeoReport v2 (/open311/v2/) api_key for POST requests:"))
         self.stdout.write(f"  {report.open311_key}")
