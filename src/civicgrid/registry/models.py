@@ -110,6 +110,9 @@ class Organisation(Placed):
     address = models.CharField(_("address"), max_length=200, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=40, blank=True)
     contact_phone_encrypted = models.CharField(max_length=200, blank=True, editable=False)
+    # where it is (WGS-84), for the map; None for records made before the location was kept
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("organisation")
