@@ -100,8 +100,9 @@ def _in_box(qs, box):
     return qs.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
 
 
-def component_points(user, box, limit: int = MAP_POINT_LIMIT) -> tuple[list[dict], bool]:
+def component_points(user, box, limit: int | None = None) -> tuple[list[dict], bool]:
     """The components of the user's scope inside `box`: (GeoJSON features, capped)."""
+    limit = limit or MAP_POINT_LIMIT
     labels = dict(Component.Status.choices)
     rows = list(_in_box(restrict(Component.objects.all(), user), box).order_by("pk")
                 .values_list("pk", "code", "name", "class_code", "status", "lon", "lat")[:limit + 1])
@@ -112,8 +113,9 @@ def component_points(user, box, limit: int = MAP_POINT_LIMIT) -> tuple[list[dict
     return features, len(rows) > limit
 
 
-def organisation_points(user, box, limit: int = MAP_POINT_LIMIT) -> tuple[list[dict], bool]:
+def organisation_points(user, box, limit: int | None = None) -> tuple[list[dict], bool]:
     """The organisations of the user's scope inside `box` (those with a location): (GeoJSON features, capped)."""
+    limit = limit or MAP_POINT_LIMIT
     qs = restrict(Organisation.objects.filter(lon__isnull=False, lat__isnull=False), user)
     rows = list(_in_box(qs, box).order_by("pk").values_list("pk", "name", "credit_code", "lon", "lat")[:limit + 1])
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},

@@ -126,4 +126,5 @@ class MoveOutForm(VisitForm):
     to_address = forms.CharField(
         label=gettext_lazy("Moved to (address of a house in your area)"), required=False, max_length=200,
         help_text=gettext_lazy("Leave empty when the new address is not known or outside your area."))
-    field_order = ["to_address", "note"]
+    confirm = forms.BooleanField(label=gettext_lazy("This person no longer lives here"), required=True)
+    field_order = ["to_address", "note", "confirm"]

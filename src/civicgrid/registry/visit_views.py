@@ -120,7 +120,7 @@ def _house_page(request, house: House, *, house_form=None, newcomer_form=None, b
         "moves": [{"name": mask_name(m.person.name), "at": m.moved_at,
                    "to": m.to_house.address if m.to_house_id in visible else None,
                    "away": m.to_house_id is None} for m in moves],
-        "sees_sensitive": policy.can(user, policy.SENSITIVE_TAG_ROLES) or user.is_superuser,
+        "sees_sensitive": policy.can(user, policy.SENSITIVE_TAG_ROLES),
     }
     return render(request, "registry/visit_house.html", context, status=status)
 
