@@ -76,6 +76,15 @@ def map_page(request):
         "outline_label": label,
         "statuses": statuses,
         "limit": MAP_POINT_LIMIT,
+        "labels": {
+            "components": _("City components"), "organisations": _("Organisations"), "code": _("Code"),
+            "class": _("Class"), "status": _("Status"), "credit_code": _("Credit code"),
+            "open": _("Open the record"), "loading": _("Loading…"),
+            "failed": _("The points could not be loaded. Move the map to try again."),
+            "counts": _("In view: %(components)s components, %(organisations)s organisations"),
+            "capped": _("Only the first %(limit)s points of a layer are shown: zoom in to see them all."),
+            "reset": _("Show the whole area"),
+        },
     }
     return render(request, "registry/map.html", {"config": config})
 

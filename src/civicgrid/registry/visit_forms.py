@@ -61,7 +61,9 @@ class VisitForm(forms.Form):
 
 
 def _date_field(label) -> forms.DateField:
-    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date> wants ISO dates whatever the page's language (Chinese formats would write 2026/03/01)
+    return forms.DateField(label=label, required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class HouseForm(VisitForm):
@@ -115,7 +117,7 @@ class ResidentForm(PersonFieldsForm):
 class NewcomerForm(PersonFieldsForm):
     id_number = forms.CharField(label=gettext_lazy("Identity number"), max_length=24,
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=60)
     phone = forms.CharField(label=gettext_lazy("Phone number"), required=False, max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     field_order = ["id_number", "name", "phone", "residence_type", "tags", "arrival_date", "registered_on",

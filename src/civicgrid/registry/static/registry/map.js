@@ -4,7 +4,7 @@
  * its record. Works with no tile server (the outlines on a plain background).
  *
  * Reads the page's json_script "registry-map-config": {features_url, outlines (GeoJSON), outline_label, statuses:
- * [{value, label, colour}], limit}. Labels come from the map element's data-label-* attributes (translated).
+ * [{value, label, colour}], limit, labels: {name: translated text}}.
  */
 (function () {
   "use strict";
@@ -12,7 +12,8 @@
   var configEl = document.getElementById("registry-map-config");
   if (!el || !configEl || typeof L === "undefined") { return; }
   var config = JSON.parse(configEl.textContent);
-  var label = function (name) { return el.getAttribute("data-label-" + name) || ""; };
+  var labels = config.labels || {};
+  var label = function (name) { return labels[name] || ""; };
   var statusLine = document.getElementById("registry-map-status");
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, tapTolerance: 20, preferCanvas: false });
   var tileUrl = el.dataset.tileUrl;
@@ -90,7 +91,7 @@
           radius: 7, color: "#fff", weight: 2, fillColor: ORG_COLOUR, fillOpacity: 0.9,
           className: "cg-point cg-organisation" });
         marker.bindPopup(function () {
-          return card(p.name, [[label("credit-code"), p.credit_code, "code"]], urlFor(urls.organisations, p.id));
+          return card(p.name, [[label("credit_code"), p.credit_code, "code"]], urlFor(urls.organisations, p.id));
         });
         marker.addTo(organisations);
       }
