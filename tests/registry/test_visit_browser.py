@@ -214,6 +214,12 @@ def test_the_map_shows_the_scopes_points_with_a_layer_switcher(transactional_db,
     expect(popup).to_be_visible()
     expect(popup).to_contain_text("星湖科技有限公司")
     assert popup.locator("a").get_attribute("href").startswith("/registry/organisations/")
+    # a new load of the same box (after a pan, say) keeps the markers and the open popup
+    loads = int(page.locator("#registry-map").get_attribute("data-loads"))
+    page.evaluate("window.civicgridMap.reload()")
+    wait_for_load(page, loads + 1)
+    expect(popup).to_be_visible()
+    assert (marker_count(page, "component"), marker_count(page, "organisation")) == (8, 2)
 
     page = open_page(DESKTOP)
     sign_in_and_settle(page, "street")

@@ -27,6 +27,7 @@
   var statusLabels = {};
   (config.statuses || []).forEach(function (s) { colours[s.value] = s.colour; statusLabels[s.value] = s.label; });
   var ORG_COLOUR = "#5f3dc4";
+  var canHover = !window.matchMedia || window.matchMedia("(hover: hover)").matches;
 
   // the scope's outlines: light, under the points, names on hover
   var outlines = L.geoJSON(config.outlines, {
@@ -35,7 +36,8 @@
                dashArray: feature.properties.special ? "4 4" : null };
     },
     onEachFeature: function (feature, layer) {
-      layer.bindTooltip(feature.properties.name, { sticky: true, className: "region-hover" });
+      // names on hover only: on a phone a tap on an outline would leave its name over the points
+      if (canHover) { layer.bindTooltip(feature.properties.name, { sticky: true, className: "region-hover" }); }
     }
   }).addTo(map);
   var components = L.featureGroup().addTo(map);
@@ -69,31 +71,52 @@
 
   function urlFor(template, id) { return (template || "").replace("{id}", String(id)); }
 
+  // Markers are kept by key (layer, id, status) between loads: only what left the box goes, only what came in is
+  // added, so a pan (a popup's own, too) neither flickers nor closes the open popup.
+  var shown = {};
+  function keyOf(p) { return p.layer + ":" + p.id + ":" + (p.status || ""); }
+
+  function makeMarker(f, urls) {
+    var p = f.properties;
+    var lonlat = f.geometry.coordinates;
+    var marker;
+    if (p.layer === "components") {
+      marker = L.circleMarker([lonlat[1], lonlat[0]], {
+        radius: 6, color: "#fff", weight: 1.5, fillColor: colours[p.status] || "#495057", fillOpacity: 0.95,
+        className: "cg-point cg-component cg-status-" + p.status });
+      marker.bindPopup(function () {
+        return card(p.name, [[label("code"), p.code, "code"], [label("class"), p.class_code, "code"],
+                             [label("status"), p.status_label]], urlFor(urls.components, p.id));
+      });
+      marker.cgLayer = components;
+    } else {
+      marker = L.circleMarker([lonlat[1], lonlat[0]], {
+        radius: 7, color: "#fff", weight: 2, fillColor: ORG_COLOUR, fillOpacity: 0.9,
+        className: "cg-point cg-organisation" });
+      marker.bindPopup(function () {
+        return card(p.name, [[label("credit_code"), p.credit_code, "code"]], urlFor(urls.organisations, p.id));
+      });
+      marker.cgLayer = organisations;
+    }
+    return marker;
+  }
+
   function draw(data) {
-    components.clearLayers();
-    organisations.clearLayers();
     var urls = data.urls || {};
-    data.features.forEach(function (f) {
-      var p = f.properties;
-      var lonlat = f.geometry.coordinates;
-      var marker;
-      if (p.layer === "components") {
-        marker = L.circleMarker([lonlat[1], lonlat[0]], {
-          radius: 6, color: "#fff", weight: 1.5, fillColor: colours[p.status] || "#495057", fillOpacity: 0.95,
-          className: "cg-point cg-component cg-status-" + p.status });
-        marker.bindPopup(function () {
-          return card(p.name, [[label("code"), p.code, "code"], [label("class"), p.class_code, "code"],
-                               [label("status"), p.status_label]], urlFor(urls.components, p.id));
-        });
-        marker.addTo(components);
-      } else {
-        marker = L.circleMarker([lonlat[1], lonlat[0]], {
-          radius: 7, color: "#fff", weight: 2, fillColor: ORG_COLOUR, fillOpacity: 0.9,
-          className: "cg-point cg-organisation" });
-        marker.bindPopup(function () {
-          return card(p.name, [[label("credit_code"), p.credit_code, "code"]], urlFor(urls.organisations, p.id));
-        });
-        marker.addTo(organisations);
+    var wanted = {};
+    data.features.forEach(function (f) { wanted[keyOf(f.properties)] = f; });
+    Object.keys(shown).forEach(function (key) {
+      var marker = shown[key];
+      var layerOff = !map.hasLayer(marker.cgLayer);
+      if (!wanted[key] && (layerOff || !marker.isPopupOpen())) {
+        marker.cgLayer.removeLayer(marker);
+        delete shown[key];
+      }
+    });
+    Object.keys(wanted).forEach(function (key) {
+      if (!shown[key]) {
+        shown[key] = makeMarker(wanted[key], urls);
+        shown[key].addTo(shown[key].cgLayer);
       }
     });
     var counts = data.counts || {};
@@ -123,7 +146,13 @@
   function load() {
     var names = wantedLayers();
     if (pending) { pending.abort(); }
-    if (!names.length) { components.clearLayers(); organisations.clearLayers(); statusLine.textContent = ""; return; }
+    if (!names.length) {
+      components.clearLayers();
+      organisations.clearLayers();
+      shown = {};
+      statusLine.textContent = "";
+      return;
+    }
     var b = map.getBounds().pad(0.15);
     var query = "bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
       return v.toFixed(6); }).join(",") + "&layers=" + names.join(",");
