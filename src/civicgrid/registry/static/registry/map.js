@@ -134,7 +134,8 @@
   }
 
   // load the points of the box in view (a little more, so that a small pan needs no new request)
-  var pending = null;
+  // A load that a newer one overtook is dropped when it answers (not aborted: the newest answer always wins).
+  var latest = 0;
   var timer = null;
   var loads = 0;
   function wantedLayers() {
@@ -145,7 +146,7 @@
   }
   function load() {
     var names = wantedLayers();
-    if (pending) { pending.abort(); }
+    var mine = ++latest;
     if (!names.length) {
       components.clearLayers();
       organisations.clearLayers();
@@ -156,23 +157,22 @@
     var b = map.getBounds().pad(0.15);
     var query = "bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
       return v.toFixed(6); }).join(",") + "&layers=" + names.join(",");
-    pending = window.AbortController ? new AbortController() : null;
     statusLine.textContent = label("loading");
     el.setAttribute("aria-busy", "true");
-    fetch(config.features_url + "?" + query, { credentials: "same-origin", headers: { Accept: "application/geo+json" },
-                                               signal: pending ? pending.signal : undefined })
+    fetch(config.features_url + "?" + query, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       })
       .then(function (data) {
+        if (mine !== latest) { return; }
         draw(data);
         loads += 1;
         el.setAttribute("data-loads", String(loads));
         el.removeAttribute("aria-busy");
       })
-      .catch(function (error) {
-        if (error && error.name === "AbortError") { return; }
+      .catch(function () {
+        if (mine !== latest) { return; }
         statusLine.textContent = label("failed");
         el.removeAttribute("aria-busy");
       });
