@@ -3,8 +3,12 @@ over the outlines of the scope's grids. For policy.VIEW_ROLES.
 
 The page draws the outlines it is given and asks `features` for the points inside the map's current box (query
 parameter bbox=west,south,east,north, WGS-84), again on every move. The points are scoped in one place
-(people.scoping.restrict, a range on the indexed region_path) and then cut to the box; each layer stops at
-MAP_POINT_LIMIT points and says so ("capped"), and the page asks the user to zoom in.
+(people.scoping.restrict, a range on the indexed region_path) and cut to the box (an index on lon, lat); each layer
+stops at MAP_POINT_LIMIT points and says so ("capped"), and the page asks the user to zoom in.
+
+Measured on PostgreSQL with 200,000 components and 50,000 organisations over 1,260 grids: a district user's zoomed
+box (~500 m) 40 ms by a sequential scan without the lon/lat index, 1.8 ms with it; the whole district, capped at
+5,000 points, 51 ms; a grid worker's two grids 3 ms.
 
 Links to the records: the registry record pages are named "registry:component" and "registry:organisation"; while
 they do not exist the links are the plain paths /registry/components/<id>/ and /registry/organisations/<id>/.

@@ -118,6 +118,7 @@ class Organisation(Placed):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        indexes = [models.Index(fields=["lon", "lat"], name="organisation_lon_lat")]  # the map's box
 
     def __str__(self) -> str:
         return self.name
@@ -145,6 +146,7 @@ class Component(Placed):
         verbose_name = _("city component")
         verbose_name_plural = _("city components")
         ordering = ["code"]
+        indexes = [models.Index(fields=["lon", "lat"], name="component_lon_lat")]  # the map's box
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
