@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from civicgrid.core.crypto import decrypt, lookup_hash
 from civicgrid.core.models import ChangeRecord
 from civicgrid.people.models import Role
-from civicgrid.registry import services
+from civicgrid.registry import map_views, services
 from civicgrid.registry.models import Person
 from civicgrid.registry.services import upsert_component, upsert_house, upsert_organisation, upsert_person
 from tests.registry.test_map import credit_code
@@ -197,7 +197,7 @@ def wait_for_load(page: Page, n: int) -> None:
 
 
 def test_the_map_shows_the_scopes_points_with_a_layer_switcher(transactional_db, django_db_serialized_rollback, tree,
-                                                               people, department, open_page):
+                                                               people, department, open_page, monkeypatch):
     make_points(department)
     page = open_page(PHONE, mobile=True)
     sign_in_and_settle(page, "gridworker")
@@ -230,11 +230,21 @@ def test_the_map_shows_the_scopes_points_with_a_layer_switcher(transactional_db,
     popup = page.locator(".registry-popup")
     expect(popup).to_contain_text("320571-B0118-")
     assert popup.locator("a").get_attribute("href").startswith("/registry/components/")
+    # more points than a layer may carry: the status line says so
+    monkeypatch.setattr(map_views, "MAP_POINT_LIMIT", 3)
+    page.evaluate("window.civicgridMap.reload()")
+    wait_for_load(page, 2)
+    expect(page.locator("#registry-map-status.capped .capped-note")).to_be_visible()
+    assert (marker_count(page, "component"), marker_count(page, "organisation")) == (3, 2)
+    monkeypatch.undo()
+    page.evaluate("window.civicgridMap.reload()")
+    wait_for_load(page, 3)
+    expect(page.locator("#registry-map-status.capped")).to_have_count(0)
     # the layer switcher: organisations off, then the components too
     overlays = page.locator(".leaflet-control-layers-overlays input")
     expect(overlays).to_have_count(3)
     overlays.nth(1).uncheck()
-    wait_for_load(page, 2)
+    wait_for_load(page, 4)
     assert (marker_count(page, "component"), marker_count(page, "organisation")) == (8, 0)
     overlays.nth(0).uncheck()
     expect(page.locator("#registry-map path.cg-point")).to_have_count(0)
