@@ -271,3 +271,12 @@ def test_changing_the_houses_occupancy(people, houses, client):
     response = client.post(reverse("registry:visit_house_edit", args=[house.pk]),
                            {"house-use": "castle", "house-occupancy": "rented"})
     assert response.status_code == 400 and "use" in response.context["house_form"].errors
+
+
+def test_a_house_without_coordinates_says_so_and_stores_nothing(people, houses, client):
+    House.objects.filter(pk=houses["a"].pk).update(lon=None, lat=None)
+    client.force_login(people[Role.GRID_WORKER])
+    response = client.post(reverse("registry:visit_house_edit", args=[houses["a"].pk]),
+                           {"house-use": "residential", "house-occupancy": "vacant"})
+    assert response.status_code == 400 and response.context["house_form"].non_field_errors()
+    assert House.objects.get(pk=houses["a"].pk).occupancy == House.Occupancy.OWNER

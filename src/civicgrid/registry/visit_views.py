@@ -142,7 +142,9 @@ def house_edit(request, pk: int):
     """Change the house's use or occupancy (upsert_house, with its own address, building and place)."""
     house = _house_or_404(request.user, pk)
     form = HouseForm(request.POST, prefix="house")
-    if form.is_valid():
+    if form.is_valid() and (house.lon is None or house.lat is None):  # it cannot be placed again
+        form.add_service_error(RegistryInputError("location", "the house has no coordinates"))
+    elif form.is_valid():
         try:
             services.upsert_house(address=house.address, building=house.building, unit=house.unit, room=house.room,
                                   use=form.cleaned_data["use"], occupancy=form.cleaned_data["occupancy"],
@@ -150,8 +152,6 @@ def house_edit(request, pk: int):
                                   source=services.visit_source(form.cleaned_data["note"]))
         except RegistryInputError as error:
             form.add_service_error(error)
-        except TypeError:  # a house without coordinates cannot be placed again
-            form.add_service_error(RegistryInputError("location", "no coordinates"))
         else:
             return _done(request, house, _("The house was updated."), "house")
     return _house_page(request, house, house_form=form, status=400)
