@@ -238,3 +238,59 @@ def test_route_answers_each_role_as_listed(route, tree, people, client):
             want = expected.get(role, expected.get(ALL))
             got = getattr(client, method)(url).status_code
             assert got == want, f"{route} {url} as {role or 'anonymous'}: {got}, expected {want}"
+
+
+# --- the household visit and the map of components and organisations (civicgrid.registry.visit_views, map_views) ----
+# Rows use two houses the fixture below makes, each with one resident: V lies in grid A1-1 (street A), W in street B.
+# The visit pages are for the registry's edit roles (grid worker, community and street staff, data administrator):
+# others get 403, a house outside the scope 404. A form POSTed empty is 400 for the roles that may use it (moving
+# out needs its confirmation box), so nothing changes whichever role comes first.
+VISIT_V, VISIT_W, VISIT_PV, VISIT_PW = 990001, 990002, 990011, 990012
+EDIT = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DATA_ADMIN}
+
+
+def _visit(method: str, url_of, ok: int) -> list:
+    """In scope (house V): `ok` for the edit roles; house W: only the data administrator (the district) has it."""
+    return [
+        (method, url_of(VISIT_V, VISIT_PV), {None: 302, **{role: ok for role in EDIT}, ALL: 403}),
+        (method, url_of(VISIT_W, VISIT_PW), {None: 302, **{role: 404 for role in EDIT}, Role.DATA_ADMIN: ok,
+                                             ALL: 403}),
+    ]
+
+
+MATRIX.update({
+    "registry:visit_houses": ("get", "/registry/visit/", {None: 302, **{role: 200 for role in EDIT}, ALL: 403}),
+    "registry:visit_house": _visit("get", lambda h, p: f"/registry/visit/houses/{h}/", 200),
+    "registry:visit_house_edit": _visit("post", lambda h, p: f"/registry/visit/houses/{h}/edit/", 400),
+    "registry:visit_newcomer": _visit("post", lambda h, p: f"/registry/visit/houses/{h}/newcomer/", 400),
+    "registry:visit_resident": _visit("post", lambda h, p: f"/registry/visit/houses/{h}/residents/{p}/", 400),
+    "registry:visit_move_out": _visit("post", lambda h, p: f"/registry/visit/houses/{h}/residents/{p}/move-out/",
+                                      400),
+    # the map: for the roles that browse the registry; the points are scoped (tests/registry/test_map.py)
+    "registry:map": ("get", "/registry/map/", {None: 302, Role.GRID_WORKER: 200, Role.COMMUNITY_STAFF: 200,
+                                               Role.STREET_STAFF: 200, Role.DATA_ADMIN: 200, Role.DISPATCHER: 200,
+                                               Role.HOTLINE_OPERATOR: 200, ALL: 403}),
+    "registry:map_features": ("get", "/registry/map/features/", {None: 302, Role.GRID_WORKER: 200,
+                                                                 Role.COMMUNITY_STAFF: 200, Role.STREET_STAFF: 200,
+                                                                 Role.DATA_ADMIN: 200, Role.DISPATCHER: 200,
+                                                                 Role.HOTLINE_OPERATOR: 200, ALL: 403}),
+})
+
+
+@pytest.fixture(autouse=True)
+def _houses_for_the_visit_rows(request):
+    """Houses V and W with one resident each (see above), made through the services, for the visit rows only."""
+    callspec = getattr(request.node, "callspec", None)
+    if not callspec or not str(callspec.params.get("route", "")).startswith("registry:visit"):
+        return
+    from civicgrid.registry.models import House, Person
+    from civicgrid.registry.services import upsert_house, upsert_person
+    from tests.registry.test_registry import id_number
+
+    request.getfixturevalue("tree")
+    for house_pk, person_pk, (lon, lat), seq in ((VISIT_V, VISIT_PV, (120.701, 31.301), "101"),
+                                                 (VISIT_W, VISIT_PW, (120.701, 31.311), "102")):
+        house = upsert_house(address=f"矩阵测试路{seq}号", building="1幢", lon=lon, lat=lat)[0]
+        House.objects.filter(pk=house.pk).update(pk=house_pk)
+        person = upsert_person(id_number=id_number(seq=seq), name="住户", house=House.objects.get(pk=house_pk))[0]
+        Person.objects.filter(pk=person.pk).update(pk=person_pk)

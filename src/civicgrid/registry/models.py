@@ -113,11 +113,15 @@ class Organisation(Placed):
     address = models.CharField(_("address"), max_length=200, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=40, blank=True)
     contact_phone_encrypted = models.CharField(max_length=200, blank=True, editable=False)
+    # where it is (WGS-84), for the map; None for records made before the location was kept
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        indexes = [models.Index(fields=["lon", "lat"], name="organisation_lon_lat")]  # the map's box
 
     def __str__(self) -> str:
         return self.name
@@ -145,6 +149,7 @@ class Component(Placed):
         verbose_name = _("city component")
         verbose_name_plural = _("city components")
         ordering = ["code"]
+        indexes = [models.Index(fields=["lon", "lat"], name="component_lon_lat")]  # the map's box
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -187,7 +187,7 @@ def upsert_person(*, id_number: str, name: str, phone: str = "", household_addre
     return person, outcome
 
 
-ORGANISATION_FIELDS = ["credit_code", "name", "kind", "address", "legal_representative", "grid_id"]
+ORGANISATION_FIELDS = ["credit_code", "name", "kind", "address", "legal_representative", "grid_id", "lon", "lat"]
 
 
 @transaction.atomic
@@ -203,7 +203,7 @@ def upsert_organisation(*, credit_code: str, name: str, lon: float, lat: float, 
     org = stored or Organisation(credit_code=code)
     before = snapshot(stored, ORGANISATION_FIELDS) if stored else None
     org.name, org.kind, org.address, org.legal_representative = name.strip(), kind, address, legal_representative
-    org.grid, org.region_path = grid, path
+    org.grid, org.region_path, org.lon, org.lat = grid, path, float(lon), float(lat)
     if not stored or decrypt(org.contact_phone_encrypted) != phone:
         org.contact_phone_encrypted = encrypt(phone)
     return org, save_with_history(org, ORGANISATION_FIELDS, before=before, actor=actor, source=source)
@@ -279,3 +279,115 @@ def remind_expiring_permits(today=None) -> int:
                        "renew it.") % {"date": until.isoformat()},
                 link=f"/registry/?kind=person&permit_before={until.isoformat()}", users=(user,)))
     return sent
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Household visit (入户走访): the grid worker's phone page. Small writes on top of the upserts above.
+#
+# There is no Visit model yet (the patrol issue builds patrol points, check-ins and visits): a visit leaves its trace
+# as the source of the change-history rows it writes ("入户走访 2026-11-25 · note"). A visit that changes nothing
+# records nothing.
+# ------------------------------------------------------------------------------------------------------------------
+
+VISIT_SOURCE = "入户走访"
+
+
+def visit_source(note: str = "", day=None) -> str:
+    """The change-history source of a visit: "入户走访 <date>", with the visitor's note after it (cut to fit)."""
+    day = day or timezone.localdate()
+    source = f"{VISIT_SOURCE} {day:%Y-%m-%d}"
+    note = " ".join((note or "").split())
+    return (f"{source} · {note}" if note else source)[:255]
+
+
+def stored_tags(person: Person) -> list[str]:
+    """The person's special-population tags, decrypted (for the services and the visit page; never logged)."""
+    return json.loads(decrypt(person.tags_encrypted) or "[]") if person.tags_encrypted else []
+
+
+def _merge_hidden_tags(person: Person | None, wanted: list[str], actor) -> list[str]:
+    """`wanted` (the tags the actor could see and tick) plus the stored tags the actor's role cannot see.
+
+    A grid worker sees no sensitive tag, so the visit form cannot show it; saving the form must leave such a tag as
+    it is, neither removed (it was not shown) nor added (it could not be ticked).
+    """
+    from civicgrid.registry.policy import visible_tags
+
+    hidden = [t for t in (stored_tags(person) if person is not None else []) if t not in visible_tags(actor, [t])]
+    refused = [t for t in wanted if t not in visible_tags(actor, [t])]
+    if refused:
+        raise RegistryInputError("tags", _("your role may not set the tag %(tag)s") % {"tag": refused[0]})
+    return sorted(set(wanted) | set(hidden))
+
+
+@transaction.atomic
+def update_resident(person: Person, *, actor, tags: list[str], residence_type: str, phone: str | None = None,
+                    arrival_date=None, registered_on=None, permit_expires_on=None,
+                    source: str = "") -> tuple[Person, str]:
+    """A visit's update of a resident: phone (None or "" keeps the stored one), tags, residence type, the floating
+    population dates. Name, household registration address and house stay as stored; tags hidden from the actor's
+    role stay as they are. Through upsert_person, so its checks and change history apply."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    merged = _merge_hidden_tags(person, check_tags(tags), actor)
+    clear_phone = phone if phone else decrypt(person.phone_encrypted)
+    return upsert_person(id_number=decrypt(person.id_number_encrypted), name=person.name, phone=clear_phone,
+                         household_address=person.household_address, house=None, residence_type=residence_type,
+                         tags=merged, arrival_date=arrival_date, registered_on=registered_on,
+                         permit_expires_on=permit_expires_on, actor=actor, source=source)
+
+
+@transaction.atomic
+def register_newcomer(*, house: House, id_number: str, name: str, actor, phone: str = "",
+                      residence_type: str = Person.ResidenceType.REGISTERED, tags: list[str] | None = None,
+                      arrival_date=None, registered_on=None, permit_expires_on=None,
+                      source: str = "") -> tuple[Person, str]:
+    """Someone the visitor found living in `house`. A new identity number creates the person; a number already in the
+    registry (someone who moved here from elsewhere) moves that person here (a PersonMove, by upsert_person), keeping
+    what the form does not ask: the household registration address, a stored phone when none is given, tags hidden
+    from the actor's role, and stored dates when none are given."""
+    number = check_id_number(id_number)[0]
+    stored = Person.objects.select_for_update().filter(id_number_hash=lookup_hash(number)).first()
+    merged = _merge_hidden_tags(stored, check_tags(tags), actor)
+    if stored is not None:
+        phone = phone or decrypt(stored.phone_encrypted)
+        arrival_date = arrival_date or stored.arrival_date
+        registered_on = registered_on or stored.registered_on
+        permit_expires_on = permit_expires_on or stored.permit_expires_on
+    return upsert_person(id_number=number, name=name, phone=phone,
+                         household_address=stored.household_address if stored is not None else "", house=house,
+                         residence_type=residence_type, tags=merged, arrival_date=arrival_date,
+                         registered_on=registered_on, permit_expires_on=permit_expires_on, actor=actor, source=source)
+
+
+@transaction.atomic
+def move_out(person: Person, *, actor, note: str = "", to_house: House | None = None,
+             source: str = "") -> Person:
+    """A resident found to have left their house on a visit.
+
+    Decision: with `to_house` (a house of the district the visitor found by its address) the person moves there, as
+    upsert_person moves anyone (a PersonMove from the old house to the new one, and the person's grid follows the
+    house). Without it (moved away, destination unknown) the person keeps their grid and region path, so they stay
+    in the records of the grid that last saw them, but no longer live in a house: `house` becomes None, and a
+    PersonMove with `to_house` None says when, by whom and why. "house is None" is the flag of a person who moved
+    out; a later import or a newcomer registration elsewhere places them again. Nothing is deleted.
+    """
+    source = source or visit_source(note)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.house_id is None:
+        raise RegistryInputError("house", _("this person has already moved out"))
+    if to_house is not None:
+        if to_house.pk == person.house_id:
+            raise RegistryInputError("to_address", _("the person already lives at this address"))
+        moved = dict(
+            id_number=decrypt(person.id_number_encrypted), name=person.name, phone=decrypt(person.phone_encrypted),
+            household_address=person.household_address, house=to_house, residence_type=person.residence_type,
+            tags=stored_tags(person), arrival_date=person.arrival_date, registered_on=person.registered_on,
+            permit_expires_on=person.permit_expires_on, actor=actor, source=source)
+        return upsert_person(**moved)[0]
+    before = snapshot(person, PERSON_FIELDS)
+    from_house_id = person.house_id
+    person.house = None
+    save_with_history(person, PERSON_FIELDS, before=before, actor=actor, source=source)
+    PersonMove.objects.create(person=person, from_house_id=from_house_id, to_house=None, moved_at=timezone.now(),
+                              actor=actor, source=source)
+    return person

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicgrid.registry import import_views
+from civicgrid.registry import import_views, map_views, visit_views
 
 app_name = "registry"
 
@@ -13,4 +13,17 @@ urlpatterns = [
     path("imports/<int:pk>/apply/", import_views.import_apply, name="import_apply"),
     path("imports/<int:pk>/errors.xlsx", import_views.import_errors, name="import_errors"),
     path("imports/template/<str:kind>.xlsx", import_views.import_template, name="import_template"),
+]
+
+# --- the household visit (入户走访) and the map of components and organisations (visit_views, map_views) ---
+urlpatterns += [
+    path("visit/", visit_views.houses, name="visit_houses"),
+    path("visit/houses/<int:pk>/", visit_views.house_detail, name="visit_house"),
+    path("visit/houses/<int:pk>/edit/", visit_views.house_edit, name="visit_house_edit"),
+    path("visit/houses/<int:pk>/newcomer/", visit_views.newcomer, name="visit_newcomer"),
+    path("visit/houses/<int:pk>/residents/<int:person_pk>/", visit_views.resident_edit, name="visit_resident"),
+    path("visit/houses/<int:pk>/residents/<int:person_pk>/move-out/", visit_views.resident_move_out,
+         name="visit_move_out"),
+    path("map/", map_views.map_page, name="map"),
+    path("map/features/", map_views.map_features, name="map_features"),
 ]
