@@ -92,7 +92,7 @@ def _search(request, kind: str, filter_class, queryset, template: str, extra: di
         "kind": kind, "kinds": KINDS, "filterset": filterset, "page": page, "rows": rows, "count_cap": COUNT_CAP,
         "values": {key: request.GET.get(key, "") for key in request.GET}, "query": _query(request.GET),
         "areas": _areas(user), "can_export": policy.can(user, policy.EXPORT_ROLES),
-        "export_cap": exports.EXPORT_CAP, "searched": any(v for k, v in request.GET.items() if k != "page"),
+        "export_cap": f"{exports.EXPORT_CAP:,}", "searched": any(v for k, v in request.GET.items() if k != "page"),
     }
     context.update(extra or {})
     return render(request, template, context, status=200 if valid else 400)
@@ -359,7 +359,7 @@ def export(request, kind: str):
                 response["X-Export-Rows"] = str(result.rows)
                 return response
     labels = {name: str(f.label) for name, f in filters.filters.items()}
-    context = {"kind": kind, "title": title, "form": form, "export_cap": exports.EXPORT_CAP,
+    context = {"kind": kind, "title": title, "form": form, "export_cap": f"{exports.EXPORT_CAP:,}",
                "used": [(labels.get(k, k), v) for k, v in filters.used().items()],
                "back": reverse(f"registry:{list_name}") + (f"?{_query(request.GET)}" if request.GET else ""),
                "query": request.GET.urlencode()}

@@ -3,6 +3,7 @@ only from the reveal action, which is audited."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from civicgrid.registry.models import Component, House, Organisation, Person, PersonMove
@@ -144,7 +145,15 @@ class OrganisationSerializer(serializers.ModelSerializer):
         return obj.grid.name if obj.grid_id else ""
 
 
+@extend_schema_field({"type": "string", "readOnly": True,
+                     "description": "the component's state: " + ", ".join(Component.Status.values)
+                     + " (a plain string: an enum here would take the name StatusEnum from the cases' status)"})
+class ComponentStatusField(serializers.CharField):
+    pass
+
+
 class ComponentSerializer(serializers.ModelSerializer):
+    status = ComponentStatusField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     owner_department = serializers.SerializerMethodField()
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
