@@ -61,9 +61,9 @@ def _check(actor, reason: str) -> str:
     return reason
 
 
-def _info_rows(actor, *, what: str, reason: str, filters: dict, rows: int, truncated: bool, at) -> list[tuple]:
+def _info_rows(actor, *, what: str, reason: str, shown: dict, rows: int, truncated: bool, at) -> list[tuple]:
     local = timezone.localtime(at)
-    described = "；".join(f"{FILTER_LABELS.get(k, k)}：{v}" for k, v in filters.items()) or "无（辖区内全部）"
+    described = "；".join(f"{FILTER_LABELS.get(k, k)}：{v}" for k, v in shown.items()) or "无（辖区内全部）"
     name = getattr(actor, "display_name", "") or ""
     return [
         ("导出内容", what),
@@ -99,10 +99,11 @@ def _data_sheet(workbook, title: str, columns):
     return sheet
 
 
-def _finish(workbook, info, out, actor, *, what, reason, filters, rows, truncated, at, ip_address, target) -> None:
+def _finish(workbook, info, out, actor, *, what, reason, filterset, rows, truncated, at, ip_address,
+            target) -> None:
     bold = Font(bold=True)
-    for label, value in _info_rows(actor, what=what, reason=reason, filters=filters, rows=rows, truncated=truncated,
-                                   at=at):
+    for label, value in _info_rows(actor, what=what, reason=reason, shown=filterset.shown_values(), rows=rows,
+                                   truncated=truncated, at=at):
         cells = excel.row(info, [label, value])
         cells[0].font = bold
         info.append(cells)
@@ -110,7 +111,7 @@ def _finish(workbook, info, out, actor, *, what, reason, filters, rows, truncate
     workbook.properties.description = f"{what}，{rows} 行；导出人 {actor.username}，导出时间 {local:%Y-%m-%d %H:%M:%S}"
     workbook.save(out)
     write_audit(AuditEntry.Action.EXPORT, actor=actor, ip_address=ip_address, target=target,
-                detail={"reason": reason, "filters": filters, "rows": rows, "truncated": truncated})
+                detail={"reason": reason, "filters": filterset.used(), "rows": rows, "truncated": truncated})
 
 
 def export_people(out, *, actor, data, reason: str, ip_address: str | None = None) -> ExportResult:
@@ -119,7 +120,6 @@ def export_people(out, *, actor, data, reason: str, ip_address: str | None = Non
     filterset = PersonFilter(data, queryset=selectors.person_list(actor), user=actor)
     if not filterset.is_valid():
         raise RegistryInputError("filters", "; ".join(f"{k}: {v[0]}" for k, v in filterset.errors.items()))
-    filters = filterset.used()
     at = timezone.now()
     workbook, info = _workbook(actor, "实有人口", at)
     sheet = _data_sheet(workbook, "实有人口", PERSON_COLUMNS)
@@ -148,7 +148,7 @@ def export_people(out, *, actor, data, reason: str, ip_address: str | None = Non
         if len(chunk) == CHUNK:
             flush()
     flush()
-    _finish(workbook, info, out, actor, what="实有人口", reason=reason, filters=filters, rows=rows,
+    _finish(workbook, info, out, actor, what="实有人口", reason=reason, filterset=filterset, rows=rows,
             truncated=truncated, at=at, ip_address=ip_address, target="registry:people")
     return ExportResult(rows, truncated, "实有人口")
 
@@ -159,7 +159,6 @@ def export_houses(out, *, actor, data, reason: str, ip_address: str | None = Non
     filterset = HouseFilter(data, queryset=selectors.house_list(actor), user=actor)
     if not filterset.is_valid():
         raise RegistryInputError("filters", "; ".join(f"{k}: {v[0]}" for k, v in filterset.errors.items()))
-    filters = filterset.used()
     at = timezone.now()
     workbook, info = _workbook(actor, "实有房屋", at)
     sheet = _data_sheet(workbook, "实有房屋", HOUSE_COLUMNS)
@@ -186,7 +185,7 @@ def export_houses(out, *, actor, data, reason: str, ip_address: str | None = Non
         if len(chunk) == CHUNK:
             flush()
     flush()
-    _finish(workbook, info, out, actor, what="实有房屋", reason=reason, filters=filters, rows=rows,
+    _finish(workbook, info, out, actor, what="实有房屋", reason=reason, filterset=filterset, rows=rows,
             truncated=truncated, at=at, ip_address=ip_address, target="registry:houses")
     return ExportResult(rows, truncated, "实有房屋")
 

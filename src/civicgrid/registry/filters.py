@@ -37,6 +37,18 @@ class ScopedFilterSet(django_filters.FilterSet):
             return {}
         return {name: str(value) for name, value in self.form.cleaned_data.items() if value not in (None, "", [])}
 
+    def shown_values(self) -> dict[str, str]:
+        """The filters that were given, each value as people read it: a choice by its label."""
+        shown = {}
+        for name, value in self.used().items():
+            choices = dict(getattr(self.form.fields[name], "choices", None) or [])
+            shown[name] = str(choices.get(value, value))
+        return shown
+
+    def described(self) -> list[tuple[str, str]]:
+        """(label, value) of each filter given, for a page."""
+        return [(str(self.filters[name].label or name), value) for name, value in self.shown_values().items()]
+
 
 class PersonFilter(ScopedFilterSet):
     name = django_filters.CharFilter(method="by_name", label=_("name"), max_length=40)

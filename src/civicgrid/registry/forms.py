@@ -28,7 +28,7 @@ class LookupForm(forms.Form):
 
 
 class RevealForm(forms.Form):
-    field = forms.ChoiceField(label=_("Show in the clear"), choices=REVEAL_FIELDS)
+    field = forms.ChoiceField(label=_("Field to show"), choices=REVEAL_FIELDS)
     reason = forms.CharField(label=_("Reason"), min_length=4, max_length=200, help_text=REASON_HELP,
                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
 

@@ -45,6 +45,9 @@ KINDS = [("people", gettext_lazy("Population")), ("houses", gettext_lazy("Housin
 # a person's history holds keyed hashes for these: the page says which changed, never a value
 HASHED_FIELDS = {"id_number_hash": gettext_lazy("identity number"), "phone_hash": gettext_lazy("phone"),
                  "tags_hash": gettext_lazy("special-population tags")}
+# fields whose model label reads wrongly in a history (no verbose name, or one the catalogue shares with another use)
+HISTORY_LABELS = {"address": gettext_lazy("Address"), "lon": gettext_lazy("longitude (WGS-84)"),
+                  "lat": gettext_lazy("latitude (WGS-84)")}
 HISTORY_ACTIONS = dict(ChangeRecord.Action.choices)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -120,13 +123,28 @@ def _place(record) -> str:
                       if level in levels)
 
 
+def _field(model, name: str):
+    try:
+        return model._meta.get_field(name.removesuffix("_id"))
+    except Exception:  # a field that no longer exists
+        return None
+
+
 def _label(model, name: str) -> str:
     if name in HASHED_FIELDS:
         return str(HASHED_FIELDS[name])
-    try:
-        return str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
-    except Exception:  # a field that no longer exists: its name
-        return name
+    if name in HISTORY_LABELS:
+        return str(HISTORY_LABELS[name])
+    field = _field(model, name)
+    return str(field.verbose_name) if field is not None else name
+
+
+def _shown_value(model, name: str, value):
+    """A value of the history as the page says it: a choice by its label."""
+    field = _field(model, name)
+    if value is not None and field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return value
 
 
 def _history(record, *, values: bool) -> list[dict]:
@@ -138,8 +156,9 @@ def _history(record, *, values: bool) -> list[dict]:
         fields = []
         for name, pair in (change.changes or {}).items():
             shown = values and name not in HASHED_FIELDS and not name.endswith("_id") and isinstance(pair, list)
-            fields.append({"name": name, "label": _label(model, name),
-                           "old": pair[0] if shown else None, "new": pair[1] if shown else None, "shown": shown})
+            fields.append({"name": name, "label": _label(model, name), "shown": shown,
+                           "old": _shown_value(model, name, pair[0]) if shown else None,
+                           "new": _shown_value(model, name, pair[1]) if shown else None})
         entries.append({"action": HISTORY_ACTIONS.get(change.action, change.action), "at": change.at,
                         "actor": change.actor, "source": change.source, "fields": fields})
     return entries
@@ -358,9 +377,8 @@ def export(request, kind: str):
                 response = FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
                 response["X-Export-Rows"] = str(result.rows)
                 return response
-    labels = {name: str(f.label) for name, f in filters.filters.items()}
     context = {"kind": kind, "title": title, "form": form, "export_cap": f"{exports.EXPORT_CAP:,}",
-               "used": [(labels.get(k, k), v) for k, v in filters.used().items()],
+               "used": filters.described(), "filter_errors": filters.errors,
                "back": reverse(f"registry:{list_name}") + (f"?{_query(request.GET)}" if request.GET else ""),
                "query": request.GET.urlencode()}
     return render(request, "registry/export.html", context, status=status)

@@ -21,10 +21,13 @@
       layer.bindTooltip(feature.properties.name, { sticky: true, className: "region-hover" });
     }
   }).addTo(map);
+  // the point goes in a group: a path added straight to a map without a view yet would take the map's renderer
+  // before that renderer is ready, and Leaflet fails drawing the outline ("reading 'min'")
+  var points = L.featureGroup().addTo(map);
   var marker = null;
   if (data.point) {
     marker = L.circleMarker([data.point.lat, data.point.lon],
-      { radius: 9, color: "#fff", weight: 3, fillColor: "#d9480f", fillOpacity: 1 }).addTo(map);
+      { radius: 9, color: "#fff", weight: 3, fillColor: "#d9480f", fillOpacity: 1 }).addTo(points);
     marker.bindTooltip(data.point.label, { direction: "top", offset: [0, -8] });
   }
   var bounds = L.latLngBounds([]);
