@@ -138,6 +138,7 @@ def export_people(out, *, actor, data, reason: str, ip_address: str | None = Non
         chunk.clear()
 
     queryset = filterset.qs.only(*selectors.PERSON_LIST_FIELDS, "household_address", "arrival_date", "registered_on")
+    # (the house and grid come by prefetch, chunk by chunk: `iterator(chunk_size=...)` prefetches each chunk)
     truncated = False
     for person in queryset[: EXPORT_CAP + 1].iterator(chunk_size=CHUNK):
         if rows == EXPORT_CAP:
