@@ -95,7 +95,7 @@ def _search(request, kind: str, filter_class, queryset, template: str, extra: di
         "kind": kind, "kinds": KINDS, "filterset": filterset, "page": page, "rows": rows, "count_cap": COUNT_CAP,
         "values": {key: request.GET.get(key, "") for key in request.GET}, "query": _query(request.GET),
         "areas": _areas(user), "can_export": policy.can(user, policy.EXPORT_ROLES),
-        "export_cap": f"{exports.EXPORT_CAP:,}", "searched": any(v for k, v in request.GET.items() if k != "page"),
+        "export_cap": f"{exports.EXPORT_CAP:,}",
     }
     context.update(extra or {})
     return render(request, template, context, status=200 if valid else 400)
@@ -211,7 +211,7 @@ def lookup(request):
                "values": {}, "query": "", "areas": _areas(user), "can_export": False,
                "lookup_form": LookupForm(), "lookup_errors": form.errors.get("id_number", []), "looked_up": True,
                "tags": selectors.tags_for_search(user), "residence_types": Person.ResidenceType.choices,
-               "name_matches": [("prefix", _("starts with")), ("contains", _("contains"))], "searched": True}
+               "name_matches": [("prefix", _("starts with")), ("contains", _("contains"))]}
     return render(request, "registry/people.html", context, status=status)
 
 
