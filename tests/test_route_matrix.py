@@ -221,6 +221,94 @@ def _cases_for_the_page_rows(request):
     Case.objects.filter(pk=q.pk).update(ticket_no=PAGE_CASE_Q)
 
 
+# --- the base data (registry pages and API) ----------------------------------------------------------------------------
+# Rows use one person, house, organisation and component in grid A1-1 (street A: in the scope of community staff, street
+# staff and the grid worker) and one of each in community B1 (street B: outside those scopes), made by the fixture below
+# with fixed ids. Only policy.VIEW_ROLES browse (others 403); a record outside the scope is 404; a reveal POSTed with an
+# empty form is 400 for the roles that may reveal and 403 for the others; an export is for policy.EXPORT_ROLES only.
+REG_A, REG_B = {"person": 9201, "house": 9101, "organisation": 9301, "component": 9401}, \
+    {"person": 9202, "house": 9102, "organisation": 9302, "component": 9402}
+REGISTRY_ROUTES = ("registry:", "registry-")
+VIEWERS = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.GRID_WORKER, Role.DATA_ADMIN, Role.DISPATCHER,
+           Role.HOTLINE_OPERATOR)
+WIDE_VIEWERS = (Role.DATA_ADMIN, Role.DISPATCHER, Role.HOTLINE_OPERATOR)  # district scope: they see street B too
+REVEALERS = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.GRID_WORKER)
+
+
+def _viewers(status_in_scope, *, anonymous=302, out_of_scope=False):
+    """Every viewer gets `status_in_scope` (404 for the narrow scopes when `out_of_scope`); other roles 403."""
+    rule = {None: anonymous, ALL: 403}
+    for role in VIEWERS:
+        rule[role] = 404 if out_of_scope and role not in WIDE_VIEWERS else status_in_scope
+    return rule
+
+
+def _record(page: str, api: str, kind: str) -> dict:
+    return {
+        f"registry:{kind}": [("get", f"/registry/{page}/{REG_A[kind]}/", _viewers(200)),
+                             ("get", f"/registry/{page}/{REG_B[kind]}/", _viewers(200, out_of_scope=True))],
+        f"registry-{kind}-detail": [("get", f"/api/registry/{api}/{REG_A[kind]}/", _viewers(200, anonymous=403)),
+                                    ("get", f"/api/registry/{api}/{REG_B[kind]}/",
+                                     _viewers(200, anonymous=403, out_of_scope=True))],
+    }
+
+
+MATRIX.update({
+    "registry:people": ("get", "/registry/", _viewers(200)),
+    "registry:houses": ("get", "/registry/houses/", _viewers(200)),
+    "registry:organisations": ("get", "/registry/organisations/", _viewers(200)),
+    "registry:components": ("get", "/registry/components/", _viewers(200)),
+    "registry:lookup": ("post", "/registry/people/lookup/", _viewers(400)),  # no number given
+    "registry:reveal": [
+        ("post", f"/registry/people/{REG_A['person']}/reveal/", {**_viewers(403), **{r: 400 for r in REVEALERS}}),
+        ("post", f"/registry/people/{REG_B['person']}/reveal/", _viewers(403, out_of_scope=True)),
+    ],
+    "registry:export": [
+        ("get", "/registry/export/people/", {**_viewers(403), Role.DATA_ADMIN: 200, Role.STREET_STAFF: 200,
+                                             Role.COMMUNITY_STAFF: 200}),
+        ("get", "/registry/export/organisations/", _viewers(404)),  # only people and houses are exported
+    ],
+    "registry-person-list": ("get", "/api/registry/people/", _viewers(200, anonymous=403)),
+    "registry-house-list": ("get", "/api/registry/houses/", _viewers(200, anonymous=403)),
+    "registry-organisation-list": ("get", "/api/registry/organisations/", _viewers(200, anonymous=403)),
+    "registry-component-list": ("get", "/api/registry/components/", _viewers(200, anonymous=403)),
+    "registry-person-lookup": ("post", "/api/registry/people/lookup/", _viewers(400, anonymous=403)),
+    "registry-person-reveal": [
+        ("post", f"/api/registry/people/{REG_A['person']}/reveal/",
+         {**_viewers(403, anonymous=403), **{r: 400 for r in REVEALERS}}),
+        ("post", f"/api/registry/people/{REG_B['person']}/reveal/", _viewers(403, anonymous=403, out_of_scope=True)),
+    ],
+    **_record("people", "people", "person"),
+    **_record("houses", "houses", "house"),
+    **_record("organisations", "organisations", "organisation"),
+    **_record("components", "components", "component"),
+})
+
+
+@pytest.fixture(autouse=True)
+def _records_for_the_registry_rows(request):
+    """The base-data records of the rows above, made through the services, then given the fixed ids the rows name."""
+    callspec = getattr(request.node, "callspec", None)
+    if not callspec or not str(callspec.params.get("route", "")).startswith(REGISTRY_ROUTES):
+        return
+    from civicgrid.registry import models as rm
+    from civicgrid.registry import services as rs
+    from tests.registry.test_registry import id_number
+
+    request.getfixturevalue("tree")
+    for ids, (lon, lat), seq in ((REG_A, (120.701, 31.301), "501"), (REG_B, (120.701, 31.311), "502")):
+        house = rs.upsert_house(address=f"矩阵路{seq}号", building="1幢", lon=lon, lat=lat)[0]
+        rm.House.objects.filter(pk=house.pk).update(id=ids["house"])
+        person = rs.upsert_person(id_number=id_number(seq=seq), name="矩阵", phone="13812345678",
+                                  house=rm.House.objects.get(pk=ids["house"]))[0]
+        rm.Person.objects.filter(pk=person.pk).update(id=ids["person"])
+        org = rs.upsert_organisation(credit_code="91110000600037341L" if seq == "501" else "91320594MA1MXXXX03",
+                                     name=f"矩阵单位{seq}", lon=lon, lat=lat)[0]
+        rm.Organisation.objects.filter(pk=org.pk).update(id=ids["organisation"])
+        component = rs.upsert_component(code=f"MATRIX-{seq}", class_code="B0118", name="路灯", lon=lon, lat=lat)[0]
+        rm.Component.objects.filter(pk=component.pk).update(id=ids["component"])
+
+
 def test_every_route_is_in_the_matrix():
     names = set(_names(get_resolver().url_patterns))
     missing = names - set(MATRIX)

@@ -50,7 +50,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from civicgrid.cases.models import Category, Clock, ResponsibilityItem
-from civicgrid.core.excel import put
+from civicgrid.core.excel import put  # text is always stored as text, never as a formula
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.services import save_with_history, snapshot, write_audit
 from civicgrid.geo.models import Region
@@ -498,9 +498,6 @@ def import_responsibility_list(path: str | Path, *, actor=None, dry_run: bool = 
 
 # ---------------------------------------------------------------------------------------------------- writing
 
-_put = put
-
-
 def _hours(minutes: int) -> int | float:
     return minutes // 60 if minutes % 60 == 0 else minutes / 60
 
@@ -511,7 +508,7 @@ def _list_sheet(workbook: Workbook, rows_covered: int):
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     required_fill = PatternFill("solid", fgColor="FCE4D6")
     for index, column in enumerate(COLUMNS, start=1):
-        cell = _put(sheet, 1, index, column.header)
+        cell = put(sheet, 1, index, column.header)
         cell.font, cell.fill = bold, required_fill if column.required else fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[get_column_letter(index)].width = column.width + 2
@@ -548,7 +545,7 @@ def _notes_sheet(workbook: Workbook) -> None:
              ("", "", "文件须保存为 Excel 工作簿（.xlsx）；CSV、.xls 文件请先另存为 .xlsx。", "")]
     for r, values in enumerate(rows, start=1):
         for c, value in enumerate(values, start=1):
-            cell = _put(sheet, r, c, value)
+            cell = put(sheet, r, c, value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if r == 1 or (c == 1 and value == "导入规则"):
                 cell.font = Font(bold=True)
@@ -569,15 +566,15 @@ def write_responsibility_workbook(path: str | Path, rows: Iterable[Sequence], *,
             raise ValueError(f"row {r}: {len(values)} values for {len(COLUMNS)} columns")
         for c, value in enumerate(values, start=1):
             if value not in (None, ""):
-                cell = _put(sheet, r, c, value)
+                cell = put(sheet, r, c, value)
                 if COLUMNS[c - 1].field == "handling_standard":
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
     _notes_sheet(workbook)
     if info:
         sheet_info = workbook.create_sheet(INFO_SHEET)
         for r, (label, value) in enumerate(info, start=1):
-            _put(sheet_info, r, 1, label).font = Font(bold=True)
-            _put(sheet_info, r, 2, value)
+            put(sheet_info, r, 1, label).font = Font(bold=True)
+            put(sheet_info, r, 2, value)
         sheet_info.column_dimensions["A"].width, sheet_info.column_dimensions["B"].width = 14, 40
     props = workbook.properties
     props.creator = props.lastModifiedBy = creator[:255]

@@ -58,7 +58,7 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
-    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     target = models.CharField(_("target"), max_length=255, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     previous_hash = models.CharField(max_length=64, blank=True)

@@ -32,7 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core.crypto import encrypt, lookup_hash
-from civicgrid.core.excel import put, text_row
+from civicgrid.core.excel import put
+from civicgrid.core.excel import row as text_row
 from civicgrid.core.models import AuditEntry, ChangeRecord
 from civicgrid.core.services import write_audit
 from civicgrid.geo.models import Region

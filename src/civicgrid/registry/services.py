@@ -277,7 +277,7 @@ def remind_expiring_permits(today=None) -> int:
                                                                                   "days": PERMIT_WARNING_DAYS},
                 body=_("Floating residents of your area whose residence permit expires by %(date)s: remind them to "
                        "renew it.") % {"date": until.isoformat()},
-                link=f"/registry/?kind=person&permit_before={until.isoformat()}", users=(user,)))
+                link=f"/registry/?residence_type=floating&permit_before={until.isoformat()}", users=(user,)))
     return sent
 
 

@@ -1,22 +1,31 @@
-"""Pages of the base data (registry search, records, the import page, the grid worker's household visit)."""
+"""Pages of the base data, mounted at /registry/ (civicgrid.urls): search and record pages (views), imports
+(import_views), the grid worker's household visit (visit_views) and the map of components and organisations
+(map_views)."""
 
 from django.urls import path
 
-from civicgrid.registry import import_views, map_views, visit_views
+from civicgrid.registry import import_views, map_views, views, visit_views
 
 app_name = "registry"
 
 urlpatterns = [
+    path("", views.people, name="people"),
+    path("people/lookup/", views.lookup, name="lookup"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("people/<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("houses/", views.houses, name="houses"),
+    path("houses/<int:pk>/", views.house, name="house"),
+    path("organisations/", views.organisations, name="organisations"),
+    path("organisations/<int:pk>/", views.organisation, name="organisation"),
+    path("components/", views.components, name="components"),
+    path("components/<int:pk>/", views.component, name="component"),
+    path("export/<str:kind>/", views.export, name="export"),
     path("imports/", import_views.imports, name="imports"),
     path("imports/<int:pk>/", import_views.import_job, name="import"),
     path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
     path("imports/<int:pk>/apply/", import_views.import_apply, name="import_apply"),
     path("imports/<int:pk>/errors.xlsx", import_views.import_errors, name="import_errors"),
     path("imports/template/<str:kind>.xlsx", import_views.import_template, name="import_template"),
-]
-
-# --- the household visit (入户走访) and the map of components and organisations (visit_views, map_views) ---
-urlpatterns += [
     path("visit/", visit_views.houses, name="visit_houses"),
     path("visit/houses/<int:pk>/", visit_views.house_detail, name="visit_house"),
     path("visit/houses/<int:pk>/edit/", visit_views.house_edit, name="visit_house_edit"),

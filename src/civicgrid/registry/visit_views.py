@@ -85,7 +85,8 @@ def _resident_rows(user, house: House, bound: dict[int, dict]) -> list[dict]:
     """Each resident with masked identity number and phone, the tags the user may see, and their two forms."""
     rows = []
     today = timezone.localdate()
-    for person in selectors.residents_of(house, user).order_by("name", "id"):
+    # the visit page also edits the floating population's dates (which the lists leave out) and needs no house or grid
+    for person in selectors.residents_of(house, user).defer(None).prefetch_related(None).order_by("name", "id"):
         tags = policy.visible_tags(user, services.stored_tags(person))
         forms = bound.get(person.pk, {})
         rows.append({

@@ -19,6 +19,7 @@ from civicgrid.geo.selectors import ancestors_by_path, ancestors_of
 from civicgrid.people.models import Role, User
 from civicgrid.people.scoping import get_in_scope_or_404, restrict, scope_of
 from civicgrid.people.selectors import grid_workers_by_region, scope_regions_of
+from civicgrid.registry import policy
 
 
 def _worker_label(user: User) -> str:
@@ -133,6 +134,14 @@ def _queue(**filters) -> str:
 
 
 def todos_for(user: User) -> tuple[list[Todo], list[tuple[str, str]]]:
+    """Per role, the counts of cases waiting for the user and the pages they work on (one query)."""
+    todos, links = _case_todos(user)
+    if policy.can(user, policy.VIEW_ROLES):
+        links = [*links, (_("Base data"), reverse("registry:people"))]
+    return todos, links
+
+
+def _case_todos(user: User) -> tuple[list[Todo], list[tuple[str, str]]]:
     """Per role, the counts of cases waiting for the user, each with a link to the list of them (one query)."""
     role = user.role
     now = timezone.now()
