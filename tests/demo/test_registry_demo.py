@@ -82,7 +82,7 @@ def test_demo_builds_a_valid_registry_once(capsys):
         assert re.fullmatch(r"(\w+街道)\w+?\d+号\w+?\d+幢\d单元\d{3,4}室", address) and address[:4] in streets, address
     assert set(House.objects.values_list("occupancy", flat=True)) == set(House.Occupancy.values)
     residents = Counter(Person.objects.values_list("house_id", flat=True))
-    for house in House.objects.all():
+    for house in House.objects.select_related("grid"):
         n = residents.get(house.pk, 0)
         lived_in = house.occupancy != House.Occupancy.VACANT and house.use != House.Use.COMMERCIAL
         assert (1 <= n <= 5) if lived_in else n == 0, (house.address, house.occupancy, n)
@@ -127,7 +127,7 @@ def test_demo_builds_a_valid_registry_once(capsys):
     assert 0.10 <= len(young) / people <= 0.25 and 0.08 <= len(old) / people <= 0.25  # a plausible pyramid
     for move in PersonMove.objects.select_related("person"):
         assert move.from_house_id != move.to_house_id and move.to_house_id == move.person.house_id
-        assert move.moved_at < timezone.now()
+        assert move.person.birth_date <= timezone.localtime(move.moved_at).date() and move.moved_at < timezone.now()
 
     # organisations: valid credit codes (with the organisation code's own check character) and contacts
     for org in Organisation.objects.all():
@@ -165,6 +165,8 @@ def test_demo_builds_a_valid_registry_once(capsys):
     _, community, _ = _demo_area()
     plan = demo_registry.plan_registry(today=today, focus_grids=Region.objects.filter(
         parent=community, grid_kind=GridKind.COMPREHENSIVE))
+    assert demo_registry.plan_registry(today=today, focus_grids=Region.objects.filter(
+        parent=community, grid_kind=GridKind.COMPREHENSIVE)) == plan  # no unseeded randomness anywhere
     for h in plan.houses[:20]:
         assert rs.upsert_house(address=h.address, building=h.building, unit=h.unit, room=h.room, use=h.use,
                                occupancy=h.occupancy, lon=h.lon, lat=h.lat)[1] == "unchanged"

@@ -450,8 +450,8 @@ def _pick(rng: random.Random, weighted):
 # household shapes: name -> list of members as (role, min age, max age); "spouse" takes the head's age +- 4 years,
 # "child" and "grandparent" are drawn relative to the head
 OWNER_HOUSEHOLDS = [
-    ("elderly_alone", 9), ("elderly_couple", 14), ("single", 6), ("couple", 12), ("family1", 27), ("family2", 11),
-    ("three_generations", 13), ("grown_child", 8),
+    ("elderly_alone", 9), ("elderly_couple", 14), ("single", 6), ("couple", 10), ("middle_couple", 9), ("family1", 25),
+    ("family2", 11), ("three_generations", 13), ("grown_child", 10),
 ]
 RENTER_HOUSEHOLDS = [("single", 34), ("couple", 24), ("family1", 22), ("family2", 6), ("shared", 14)]
 ELDERLY = 60
@@ -479,21 +479,25 @@ def _household(rng: random.Random, shape: str, renters: bool) -> list[_Member]:
     if shape == "shared":
         return [_Member(rng.choice("MF"), rng.randint(19, 34), "head" if i == 0 else "flatmate")
                 for i in range(rng.randint(2, 4))]
-    low, high = {"couple": (23, 45), "family1": (26, 50), "family2": (30, 50), "three_generations": (30, 48),
-                 "grown_child": (47, 66)}[shape]
+    low, high = {"couple": (23, 45), "middle_couple": (48, 64), "family1": (26, 52), "family2": (30, 50),
+                 "three_generations": (30, 48), "grown_child": (47, 66)}[shape]
     if renters:
         high = min(high, 46)
         low = min(low, high - 3)
     head = adult(low, high, "M")
-    members = [head, _Member("F", max(20, head.age - rng.randint(-2, 5)), "spouse")]
-    youngest_mother = members[1].age
-    if shape in ("family1", "three_generations"):
-        members.append(_Member(rng.choice("MF"), rng.randint(0, max(0, min(youngest_mother - 23, 22))), "child"))
+    mother = _Member("F", max(20, head.age - rng.randint(-2, 5)), "spouse")
+    members = [head, mother]
+
+    def child(age: int) -> _Member:
+        return _Member(rng.choice("MF"), max(0, age), "child")
+
+    if shape in ("family1", "three_generations"):  # mothers are 24 to 34 at a birth; a young mother's child is small
+        members.append(child(mother.age - rng.randint(24, 34) if mother.age >= 30 else rng.randint(0, mother.age - 20)))
     if shape == "family2":
-        first = rng.randint(3, max(3, min(youngest_mother - 24, 20)))
-        members += [_Member(rng.choice("MF"), first, "child"), _Member(rng.choice("MF"), rng.randint(0, first - 2), "child")]
+        first = child(mother.age - rng.randint(24, 30))
+        members += [first, child(first.age - rng.randint(2, 7))]
     if shape == "grown_child":
-        members.append(_Member(rng.choice("MF"), rng.randint(20, max(20, youngest_mother - 22)), "child"))
+        members.append(child(max(18, mother.age - rng.randint(24, 34))))
     if shape == "three_generations":
         for _ in range(rng.randint(1, 2)):
             members.append(_Member("F" if rng.random() < 0.6 else "M", rng.randint(head.age + 22, min(92, head.age + 34)),
@@ -552,10 +556,10 @@ def _plan_people(rng: random.Random, houses: list[HousePlan], today: date) -> li
             continue
         renters = house.occupancy == House.Occupancy.RENTED
         if renters:
-            residence = _pick(rng, [(Person.ResidenceType.FLOATING, 73), (Person.ResidenceType.FOREIGN, 26),
+            residence = _pick(rng, [(Person.ResidenceType.FLOATING, 73), (Person.ResidenceType.FOREIGN, 34),
                                     (Person.ResidenceType.REGISTERED, 8)])
         else:
-            residence = _pick(rng, [(Person.ResidenceType.REGISTERED, 88), (Person.ResidenceType.FLOATING, 12)])
+            residence = _pick(rng, [(Person.ResidenceType.REGISTERED, 85), (Person.ResidenceType.FLOATING, 15)])
         if residence == Person.ResidenceType.FOREIGN:
             shape = _pick(rng, [("single", 6), ("couple", 3), ("shared", 1)])
         elif residence == Person.ResidenceType.REGISTERED and not renters:
@@ -633,9 +637,10 @@ def _plan_people(rng: random.Random, houses: list[HousePlan], today: date) -> li
             else:
                 household_address = (f"{county.province}{county.city}{county.name_in(born) or ''}"
                                      f"{rng.choice(TOWNS)}{rng.choice(VILLAGES)}")
+            born_here = moved_at is not None and birth >= moved_at.date()  # a baby born after the move did not move
             plan = PersonPlan(number, name, phone, household_address, house.address, residence,
-                              _tags(rng, member, shape, residence, household_tags), moved_from=moved_from,
-                              moved_at=moved_at)
+                              _tags(rng, member, shape, residence, household_tags),
+                              moved_from=None if born_here else moved_from, moved_at=None if born_here else moved_at)
             if residence != Person.ResidenceType.REGISTERED:
                 plan.arrival_date = max(arrival, birth)
                 if member.age >= 16:
