@@ -96,7 +96,8 @@ MOBILE_PREFIXES = ("130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 
 TOWNS = "城关镇 新集镇 城南镇 城北镇 永安镇 太平镇 新河镇 双桥镇 白沙镇 马店镇 三河镇 高桥镇 龙泉镇 石桥镇".split()
 VILLAGES = "新华村 红星村 胜利村 光明村 东风村 前进村 新民村 和平村 李庄村 王集村 张湾村 向阳村 团结村 建新村".split()
 
-# Roads of 苏州工业园区 by street code (a compound's gate gives its 门牌号); other streets use all of them.
+# Roads of 苏州工业园区 by street code, for the compounds' gates (门牌号): real road names of the park, put in the street
+# they (mostly) run through, not a survey of which road passes which compound. Other streets use all of them.
 ROADS = {
     "320505006": "星湖街 星塘街 松涛街 淞江路 钟南街 现代大道 苏州大道东 斜塘老街 东方大道 莲花路".split(),
     "320505007": "葑亭大道 葑南路 通园路 南施街 扬东路 东环路 夏园路 娄葑东路 金鸡湖大道".split(),
@@ -159,10 +160,9 @@ def counties() -> dict[str, County]:
 
     result = {}
     for code, value in raw.items():
-        city = raw.get(code[:4] + "00", "")
-        city = city.split("]")[-1].split(",")[-1] if city else ""
-        city = "" if city in ("市辖区", "县") or code.endswith("00") else city.split("]")[-1]
-        result[code] = County(code, provinces.get(code[:2], ""), city, spans(value))
+        city = raw.get(code[:4] + "00", "") if not code.endswith("00") else ""
+        city = spans(city)[-1][2] if city else ""  # its latest name
+        result[code] = County(code, provinces.get(code[:2], ""), "" if city in ("市辖区", "县") else city, spans(value))
     return result
 
 
@@ -392,10 +392,7 @@ def _plan_houses(rng: random.Random, grids: list[_Grid], focus: set[int]) -> lis
     per_community: Counter = Counter()
     houses: list[HousePlan] = []
     for grid in residential:
-        count = max(1, round(wanted[grid.region.pk] * scale)) if grid.region.pk in focus or scale >= 1 \
-            else (1 if rng.random() < wanted[grid.region.pk] * scale % 1 else 0) + int(wanted[grid.region.pk] * scale)
-        if count == 0:
-            continue
+        count = max(1, round(wanted[grid.region.pk] * scale))
         street_name = grid.street.name if grid.street else ""
         street_code = grid.street.code if grid.street else ""
         community_name = grid.community.name if grid.community else grid.region.name
@@ -413,6 +410,7 @@ def _plan_houses(rng: random.Random, grids: list[_Grid], focus: set[int]) -> lis
         units = rng.randint(1, 2) if high_rise else rng.randint(2, 3)
         per_floor = rng.randint(2, 4) if high_rise else 2
         buildings = rng.randint(6, 30)
+        count = min(count, buildings * units * floors * per_floor)
         positions: dict[int, tuple[float, float]] = {}
         rooms: set[tuple[int, int, int, int]] = set()
         while len(rooms) < count:
