@@ -1,7 +1,8 @@
 """Builds the demo district: the real 苏州工业园区 region tree, its departments, people for every role, the base data
 (houses, residents, organisations, city components) and months of cases.
 
-Every step is an upsert through the apps' services, so running it again changes nothing and duplicates nothing.
+Every step is an upsert through the apps' services, so running it again changes nothing and duplicates nothing; the
+base data, tens of thousands of rows, is a bulk demo seed keyed the same way (see demo/registry.py).
 """
 
 from __future__ import annotations
