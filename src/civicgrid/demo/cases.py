@@ -4,11 +4,17 @@ Each case is replayed step by step at the moment each step happened (`civicgrid.
 person whose job it is, so timelines, deadlines, warnings and lateness are what the running system would have
 produced. The mix of channels, categories, outcomes and side paths is drawn from a fixed seed: the same demo
 every time. Generated once; a re-run of `civicgrid demo` leaves existing demo cases alone.
+
+A case about a city component (a GB/T 30428 component class) names a component of that class in its grid, or the
+nearest one within LINK_RADIUS_M, and is placed at it; some housing matters (noise from a flat, a broken lift, no
+water) name a lived-in house of the grid. Those links are drawn from a random stream of their own, so that the rest
+of the history (channels, categories, outcomes, timings) is the same with or without base data.
 """
 
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,11 +26,12 @@ from django.utils import timezone
 from civicgrid.cases import services as cs
 from civicgrid.cases.clock import acting_at
 from civicgrid.cases.errors import CaseError
-from civicgrid.cases.models import Case, Category, Channel, ResponsibilityItem, Status
+from civicgrid.cases.models import Case, Category, CategoryKind, Channel, ResponsibilityItem, Status
 from civicgrid.cases.sweep import sweep_deadlines
 from civicgrid.geo.models import GridKind, Region
 from civicgrid.people.models import Department, Role, User
 from civicgrid.people.services import set_scope, upsert_user
+from civicgrid.registry.models import Component, House
 
 SEED = 20261125
 KEY_PREFIX = "demo-"
@@ -50,6 +57,12 @@ SENTENCES = {
     "request": ["市民来电{c}：{p}附近的相关事宜，请相关部门答复。", "市民{c}{p}周边公共服务问题。"],
 }
 FINAL = {"evaluated", "closed", "rejected", "merged"}
+# links to the base data (see the module's docstring)
+HOUSING = {"S0101", "S0601", "S0605", "S0607", "S0608", "S0609", "S0610", "S0619"}
+LINK_COMPONENT_SHARE = 0.85
+LINK_HOUSE_SHARE = 0.6
+LINK_RADIUS_M = 500
+METRES_PER_DEGREE = 111_320.0
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
 
@@ -82,6 +95,44 @@ def _cast(district: Region) -> Cast:
                (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.LEADER, Role.RESIDENT)}
     return Cast(by_role[Role.HOTLINE_OPERATOR], by_role[Role.DISPATCHER], by_role[Role.LEADER],
                 by_role[Role.RESIDENT], handlers, workers)
+
+
+class _Links:
+    """Which component or house a case is about, drawn from a stream of its own (SEED + 1)."""
+
+    def __init__(self):
+        self.rng = random.Random(SEED + 1)
+        by_class = defaultdict(list)
+        for component in (Component.objects.exclude(status=Component.Status.REMOVED).order_by("code")
+                          .only("pk", "code", "class_code", "grid_id", "lon", "lat")):
+            by_class[component.class_code].append(component)
+        self.components = {code: (items, np.array([c.grid_id or 0 for c in items]), np.array([c.lon for c in items]),
+                                  np.array([c.lat for c in items])) for code, items in by_class.items()}
+        self.houses = defaultdict(list)
+        for house in (House.objects.filter(use__in=[House.Use.RESIDENTIAL, House.Use.MIXED])
+                      .exclude(occupancy=House.Occupancy.VACANT).order_by("address")
+                      .only("pk", "address", "building", "grid_id", "lon", "lat")):
+            self.houses[house.grid_id].append(house)
+
+    def component(self, category: Category, grid_id: int, lon: float, lat: float) -> Component | None:
+        if category.kind != CategoryKind.COMPONENT or category.code not in self.components:
+            return None
+        if self.rng.random() >= LINK_COMPONENT_SHARE:
+            return None
+        items, grids, lons, lats = self.components[category.code]
+        here = np.flatnonzero(grids == grid_id)
+        if len(here):
+            return items[int(here[self.rng.randrange(len(here))])]
+        metres = np.hypot((lons - lon) * METRES_PER_DEGREE * np.cos(np.radians(lat)), (lats - lat) * METRES_PER_DEGREE)
+        nearest = int(np.argmin(metres))
+        return items[nearest] if metres[nearest] <= LINK_RADIUS_M else None
+
+    def house(self, category: Category, grid_id: int) -> House | None:
+        if category.code not in HOUSING or not self.houses.get(grid_id):
+            return None
+        if self.rng.random() >= LINK_HOUSE_SHARE:
+            return None
+        return self.rng.choice(self.houses[grid_id])
 
 
 def _random_point(rng: random.Random, polygon) -> tuple[float, float]:
@@ -220,6 +271,7 @@ def generate_cases(count: int, *, now: datetime | None = None) -> int:
                  .values_list("pk", "geometry"))
     shapes = shapely.from_geojson(np.array([g for _, g in grids], dtype=object))
     walker = _Walker(rng, cast, now)
+    links = _Links()
     made = 0
     for i in range(count):
         # more cases lately, and by day rather than at night
@@ -234,6 +286,16 @@ def generate_cases(count: int, *, now: datetime | None = None) -> int:
         lon, lat = _random_point(rng, shapes[shape_index])
         place = rng.choice(PLACES)
         text = rng.choice(SENTENCES.get(category.kind, SENTENCES["event"])).format(p=place, c=category.name)
+        address = place
+        component = links.component(category, grids[shape_index][0], lon, lat)
+        house = None if component else links.house(category, grids[shape_index][0])
+        if component is not None:  # the case is where the component is
+            lon, lat = component.lon, component.lat
+            text += f"（部件编码 {component.code}）"
+        elif house is not None:  # at the building; the room stays in the record, not in the address
+            lon, lat = house.lon, house.lat
+            address = house.address[: house.address.rindex(house.building) + len(house.building)] \
+                if house.building and house.building in house.address else place
         resident = cast.residents[0] if cast.residents and channel in (Channel.WEB, Channel.APP) and rng.random() < 0.3 \
             else None
         worker = cast.workers_by_grid.get(grids[shape_index][0]) if channel == Channel.GRID_WORKER else None
@@ -242,13 +304,14 @@ def generate_cases(count: int, *, now: datetime | None = None) -> int:
             with transaction.atomic(), acting_at(reported_at):
                 case = cs.report_case(
                     channel=channel, title=f"{place}{category.name}", description=text, category=category,
-                    lon=lon, lat=lat, address=place, reporter=resident or worker,
+                    lon=lon, lat=lat, address=address, reporter=resident or worker,
                     entered_by=rng.choice(cast.operators) if channel == Channel.HOTLINE else None,
                     anonymous=anonymous,
                     contact_name="" if anonymous or worker else f"{rng.choice(SURNAMES)}先生",
                     contact_phone="" if anonymous or worker else f"1390000{rng.randrange(10000):04d}",
                     external_ticket_id=f"12345-{reported_at:%Y%m%d}-{i:05d}" if channel == Channel.UPPER_PLATFORM else "",
                     idempotency_key=f"{KEY_PREFIX}{i:06d}", reported_at=reported_at,
+                    component=component, house=house,
                 )
                 outcome = _pick(rng, OUTCOMES)
                 if outcome not in FINAL and age > timedelta(days=5) and rng.random() < 0.95:

@@ -1,6 +1,8 @@
-"""Builds the demo district: the real 苏州工业园区 region tree, its departments, and people for every role.
+"""Builds the demo district: the real 苏州工业园区 region tree, its departments, people for every role, the base data
+(houses, residents, organisations, city components) and months of cases.
 
-Every step is an upsert through the apps' services, so running it again changes nothing and duplicates nothing.
+Every step is an upsert through the apps' services, so running it again changes nothing and duplicates nothing; the
+base data, tens of thousands of rows, is a bulk demo seed keyed the same way (see demo/registry.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from civicgrid.cases.responsibility import import_responsibility_list
 from civicgrid.cases.taxonomy import load_categories
 from civicgrid.demo.cases import generate_cases
 from civicgrid.demo.catalogue import DEMO_PASSWORD, DEMO_USERS, DEPARTMENTS, grid_worker_name
+from civicgrid.demo.registry import build_registry
 from civicgrid.geo.importing import import_regions
 from civicgrid.geo.models import GridKind, Region, RegionLevel
 from civicgrid.geo.services import upsert_region
@@ -151,6 +154,14 @@ def load_case_reference_data(report: DemoReport) -> None:
     report.lines.extend(f"  {p}" for p in result.errors)
 
 
+def load_registry(report: DemoReport) -> None:
+    """The base data: compounds, households, organisations, city components (generated; see demo/registry.py).
+    The demo logins' community gets more houses than the others."""
+    _, community, _ = _demo_area()
+    focus = list(Region.objects.filter(parent=community, grid_kind=GridKind.COMPREHENSIVE)) if community else []
+    report.lines.append(build_registry(focus_grids=focus).format())
+
+
 DEMO_OPEN311_KEY = "cg311-demo-not-secret-open311-key"
 
 
@@ -170,6 +181,7 @@ def build_demo(*, use_sample: bool = False, cases: int = 2000) -> DemoReport:
         load_people(departments, report)
         load_case_reference_data(report)
         ensure_open311_key(report)
+    load_registry(report)  # before the cases, which name the components and houses they are about
     made = generate_cases(cases)
     report.lines.append(f"cases: {made} generated" if made else
                         f"cases: demo history already there ({Case.objects.count()} cases)")
