@@ -927,7 +927,7 @@ def _seed_organisations(plan: RegistryPlan, counts: RegistryCounts) -> None:
             continue
         orgs.append(Organisation(credit_code=code, name=o.name.strip(), kind=o.kind, address=o.address,
                                  legal_representative=o.legal_representative, contact_phone_encrypted=encrypt(phone),
-                                 grid_id=place[0], region_path=place[1]))
+                                 lon=float(o.lon), lat=float(o.lat), grid_id=place[0], region_path=place[1]))
     Organisation.objects.bulk_create(orgs, batch_size=1000)
     ChangeRecord.objects.bulk_create(_creation_rows(orgs, rs.ORGANISATION_FIELDS), batch_size=1000)
     counts.organisations = len(orgs)
