@@ -137,7 +137,12 @@ def todos_for(user: User) -> tuple[list[Todo], list[tuple[str, str]]]:
     """Per role, the counts of cases waiting for the user and the pages they work on (one query)."""
     todos, links = _case_todos(user)
     if policy.can(user, policy.VIEW_ROLES):
-        links = [*links, (_("Base data"), reverse("registry:people"))]
+        links = [*links, (_("Base data"), reverse("registry:people")), (_("Map of components and organisations"),
+                                                                          reverse("registry:map"))]
+    if policy.can(user, policy.EDIT_ROLES):
+        links = [*links, (_("Household visits"), reverse("registry:visit_houses"))]
+    if policy.can(user, policy.IMPORT_ROLES):
+        links = [*links, (_("Import base data"), reverse("registry:imports"))]
     return todos, links
 
 
