@@ -175,3 +175,9 @@ def test_staff_hear_of_residence_permits_running_out(tree, people, house_a, hous
     assert remind_expiring_permits(today) >= 1
     mine = Notification.objects.get(recipient=people[Role.COMMUNITY_STAFF])
     assert mine.title.startswith("1 ") and "2026-12-25" in mine.link
+
+
+def test_revealing_tags_never_shows_a_grid_worker_the_sensitive_ones(tree, people, house_a):
+    person = upsert_person(id_number=id_number(seq="711"), name="周某", house=house_a, tags=["社区矫正对象", "低保户"])[0]
+    assert reveal(person, "tags", actor=people[Role.GRID_WORKER], reason="入户走访核对") == ["低保户"]
+    assert reveal(person, "tags", actor=people[Role.COMMUNITY_STAFF], reason="矫正对象走访") == ["低保户", "社区矫正对象"]

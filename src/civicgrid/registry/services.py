@@ -29,7 +29,7 @@ from civicgrid.geo.selectors import locate_point
 from civicgrid.people.models import Role
 from civicgrid.people.scoping import scope_of
 from civicgrid.registry.models import Component, House, Organisation, Person, PersonMove, PersonTag
-from civicgrid.registry.policy import REVEAL_ROLES, TAGS
+from civicgrid.registry.policy import REVEAL_ROLES, TAGS, visible_tags
 
 REVEALABLE = {"id_number": "id_number_encrypted", "phone": "phone_encrypted", "tags": "tags_encrypted"}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -248,7 +248,8 @@ def reveal(person: Person, field: str, *, actor, reason: str, ip_address: str | 
     write_audit(AuditEntry.Action.REVEAL, actor=actor, ip_address=ip_address, target=f"person:{person.pk}",
                 detail={"field": field, "reason": reason})
     value = decrypt(getattr(person, REVEALABLE[field]))
-    return json.loads(value or "[]") if field == "tags" else value
+    # sensitive tags stay hidden from a role that may not see them, revealed or not
+    return visible_tags(actor, json.loads(value or "[]")) if field == "tags" else value
 
 
 # ------------------------------------------------------------------------------------- floating population reminders
@@ -311,8 +312,6 @@ def _merge_hidden_tags(person: Person | None, wanted: list[str], actor) -> list[
     A grid worker sees no sensitive tag, so the visit form cannot show it; saving the form must leave such a tag as
     it is, neither removed (it was not shown) nor added (it could not be ticked).
     """
-    from civicgrid.registry.policy import visible_tags
-
     hidden = [t for t in (stored_tags(person) if person is not None else []) if t not in visible_tags(actor, [t])]
     refused = [t for t in wanted if t not in visible_tags(actor, [t])]
     if refused:
