@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -57,7 +58,7 @@ def _check(actor, reason: str) -> str:
         raise PermissionDenied(f"a {getattr(actor, 'role', 'user')} may not export the base data")
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise RegistryInputError("reason", "say why you export it (at least 4 characters)")
+        raise RegistryInputError("reason", _("say why you export it (at least 4 characters)"))
     return reason
 
 

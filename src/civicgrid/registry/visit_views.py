@@ -144,7 +144,7 @@ def house_edit(request, pk: int):
     house = _house_or_404(request.user, pk)
     form = HouseForm(request.POST, prefix="house")
     if form.is_valid() and (house.lon is None or house.lat is None):  # it cannot be placed again
-        form.add_service_error(RegistryInputError("location", "the house has no coordinates"))
+        form.add_service_error(RegistryInputError("location", _("this house has no location: ask the data administrator to correct it")))
     elif form.is_valid():
         try:
             services.upsert_house(address=house.address, building=house.building, unit=house.unit, room=house.room,
