@@ -71,7 +71,7 @@ def imports(request):
                 raise RegistryInputError("file", _("choose a file"))
             if upload.size > importing.max_bytes():
                 raise RegistryInputError("file", _("the file has %(size)d MB, more than the %(max)d MB allowed: split it")
-                                         % {"size": upload.size // 10**6, "max": importing.max_bytes() // 10**6})
+                                         % {"size": upload.size // 2**20, "max": importing.max_bytes() // 2**20})
             mapping = _parse_mapping(values["mapping"])
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / ("upload" + Path(upload.name).suffix.lower()[:8])
@@ -88,7 +88,7 @@ def imports(request):
     kinds = [(key, kind.title, kind.columns) for key, kind in importing.KINDS.items()]
     return render(request, "registry/imports.html", {
         "kinds": kinds, "errors": errors, "values": values, "jobs": _jobs(request.user)[:20],
-        "max_mb": importing.max_bytes() // 10**6,
+        "max_mb": importing.max_bytes() // 2**20,
     })
 
 

@@ -235,7 +235,7 @@ def create_job(source: str | Path, *, kind: str, file_name: str | None = None, a
     size = source.stat().st_size
     if size > max_bytes():
         raise RegistryInputError("file", _("the file has %(size)d MB, more than the %(max)d MB allowed: split it") % {
-                                             "size": size // 10**6, "max": max_bytes() // 10**6})
+                                             "size": size // 2**20, "max": max_bytes() // 2**20})
     job = ImportJob.objects.create(kind=kind, file_name=(file_name or source.name)[:255], file_sha256=file_sha256(source),
                                    file_size=size, mapping=mapping or {}, dry_run=dry_run, skip_invalid=skip_invalid,
                                    sync=sync, actor=actor if getattr(actor, "pk", None) else None, stored_path="")
