@@ -181,3 +181,21 @@ def test_revealing_tags_never_shows_a_grid_worker_the_sensitive_ones(tree, peopl
     person = upsert_person(id_number=id_number(seq="711"), name="周某", house=house_a, tags=["社区矫正对象", "低保户"])[0]
     assert reveal(person, "tags", actor=people[Role.GRID_WORKER], reason="入户走访核对") == ["低保户"]
     assert reveal(person, "tags", actor=people[Role.COMMUNITY_STAFF], reason="矫正对象走访") == ["低保户", "社区矫正对象"]
+
+
+def test_the_case_page_and_api_show_the_component_it_is_about(tree, people, department, client):
+    from civicgrid.cases.models import Channel
+    from civicgrid.cases.services import report_case
+
+    lamp, _ = upsert_component(code="320571-B0118-0077", class_code="B0118", name="路灯", lon=120.701, lat=31.301)
+    case = report_case(channel=Channel.HOTLINE, title="路灯不亮", description="晚上不亮", component=lamp)
+    client.force_login(people[Role.DISPATCHER])
+    page = client.get(f"/cases/{case.ticket_no}/").content.decode()
+    assert f'href="/registry/components/{lamp.pk}/"' in page and "320571-B0118-0077" in page
+    assert client.get(f"/api/cases/{case.ticket_no}/").json()["component"] == "320571-B0118-0077"
+    client.force_login(people[Role.DEPARTMENT_HANDLER])  # may not open the registry: the code without a link
+    case.department = department
+    case.save()
+    page = client.get(f"/cases/{case.ticket_no}/")
+    assert page.status_code == 200
+    assert "320571-B0118-0077" in page.content.decode() and "/registry/components/" not in page.content.decode()

@@ -101,7 +101,7 @@ def public_case(ticket_no: str) -> Case | None:
 
 def get_case_for(actor, *, pk=None, ticket_no=None) -> Case:
     """One case the actor may see (404 otherwise)."""
-    qs = Case.objects.select_related("responsibility_item", "department", "category", "grid")
+    qs = Case.objects.select_related("responsibility_item", "department", "category", "grid", "component", "house")
     case = qs.filter(pk=pk).first() if pk is not None else qs.filter(ticket_no=ticket_no).first()
     if case is None or not can_see(case, actor):
         raise CaseNotFound(str(pk or ticket_no))

@@ -59,6 +59,7 @@ from civicgrid.geo.models import PATH_SEPARATOR, Region, RegionLevel
 from civicgrid.geo.selectors import home_region
 from civicgrid.people.models import STAFF_ROLES, Department, Role
 from civicgrid.people.scoping import restrict
+from civicgrid.registry import policy as registry_policy
 
 PAGE_SIZE = 50
 
@@ -496,6 +497,8 @@ def _detail_context(request, case: Case, *, bound_action: str | None = None, bou
         "merged_cases": list(case.merged_cases.only("ticket_no", "title")) if case.status not in
         (Status.MERGED,) else [],
         "supervisions": list(case.supervisions.all()) if case.supervised else [],
+        # the base-data record the case is about: a link for the roles that may open the registry
+        "opens_registry": user.is_superuser or registry_policy.can(user, registry_policy.VIEW_ROLES),
     }
     context.update(_map_context(_area_features(grid), [_point(case)]))
     return context

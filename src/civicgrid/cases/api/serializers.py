@@ -136,12 +136,16 @@ class CaseDetailSerializer(CaseSerializer):
     allowed_actions = serializers.SerializerMethodField(
         help_text="the verbs the caller may POST now, as they appear in the URL (/api/cases/{ticket_no}/{verb}/)")
     timeline = serializers.SerializerMethodField()
+    component = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                             help_text="code of the city component the case is about, if any")
+    house = serializers.SlugRelatedField(slug_field="address", read_only=True,
+                                         help_text="address of the house the case is about, if any")
 
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "external_ticket_id", "description", "anonymous", "contact_name",
                   "contact_phone", "merged_into", "handling_standard", "rework_count", "reopen_count",
                   "return_count", "satisfaction", "resolved", "closed_at", "pending_extension", "allowed_actions",
-                  "timeline"]
+                  "timeline", "component", "house"]
         read_only_fields = fields
 
     def _user(self):
