@@ -143,7 +143,7 @@ class Kind:
 
 PERSON_COLUMNS = [
     Column("id_number", "公民身份号码", ("身份证号", "身份证号码", "证件号码", "身份号码"), True,
-           "18 位，末位可为 X；以文本格式填写", "320571198001011234", text=True),
+           "18 位，末位可为 X；以文本格式填写", "320506198001011235", text=True),
     Column("name", "姓名", ("名字",), True, "", "王建国"),
     Column("sex", "性别", (), False, "可不填；填写时须与身份证号一致", "男", ("男", "女")),
     Column("birth_date", "出生日期", (), False, "可不填；填写时须与身份证号一致", "1980-01-01"),
@@ -170,7 +170,7 @@ HOUSE_COLUMNS = [
     Column("lat", "纬度", ("lat", "latitude"), True, "WGS-84", "31.3015"),
 ]
 ORGANISATION_COLUMNS = [
-    Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), True, "18 位", "91320594MA1XXXXXXX",
+    Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), True, "18 位", "91320594MA1MXX001K",
            text=True),
     Column("name", "单位名称", ("名称", "单位"), True, "", "苏州某某科技有限公司"),
     Column("kind", "单位类型", ("类型",), False, "", "企业"),
