@@ -292,3 +292,10 @@ def test_stalled_jobs_are_claimed_once(tree, houses, tmp_path):
     ImportJob.objects.filter(pk=fresh.pk).update(created_at=long_ago)
     assert importing.resume_stalled() == [fresh.pk]
     assert importing.run(ImportJob.objects.get(pk=job.pk)).status == "done"
+
+
+def test_houses_are_looked_up_in_batches_of_one_size(tree, houses, monkeypatch):
+    a, b = houses
+    monkeypatch.setattr(importing, "LOOKUP_BATCH", 2)
+    found = importing._houses_by_address({a.address, b.address, "没有这个地址"})  # a full batch, then a padded one
+    assert found == {a.address: (a.pk, a.grid_id, a.region_path), b.address: (b.pk, b.grid_id, b.region_path)}
