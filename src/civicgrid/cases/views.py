@@ -21,11 +21,9 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -54,9 +52,11 @@ from civicgrid.cases.forms import (
 from civicgrid.cases.models import OPEN_STATUSES, Case, CaseEvent, CategoryKind, Channel, ExtensionRequest, Status
 from civicgrid.cases.pagination import COUNT_CAP, CappedCountPaginator
 from civicgrid.core.crypto import decrypt, mask_name
+from civicgrid.core.ratelimit import count_hit
 from civicgrid.core.signals import client_address
 from civicgrid.geo.models import PATH_SEPARATOR, Region, RegionLevel
 from civicgrid.geo.selectors import home_region
+from civicgrid.people.access import roles_required
 from civicgrid.people.models import STAFF_ROLES, Department, Role
 from civicgrid.people.scoping import restrict
 from civicgrid.registry import policy as registry_policy
@@ -114,24 +114,6 @@ BULK_ACTIONS = {"accept": gettext_lazy("Accept"), "merge": gettext_lazy("Merge i
 
 
 # ------------------------------------------------------------------------------------------------------ helpers
-
-
-def roles_required(roles):
-    """Signed in (else the login page) and of one of `roles` (else 403). A superuser may open every page."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not (user.is_superuser or user.role in roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _case_or_404(user, ticket_no: str) -> Case:
@@ -296,14 +278,7 @@ def _category_groups(categories) -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _rate_limited(request, bucket: str, limit: int, window: int) -> bool:
     """Counts one hit for the client's address; True once `limit` hits fell in the current window."""
-    key = f"cases:rate:{bucket}:{client_address(request) or 'unknown'}"
-    cache.add(key, 0, timeout=window)
-    try:
-        hits = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        hits = 1
-    return hits > limit
+    return count_hit(f"cases:rate:{bucket}:{client_address(request) or 'unknown'}", window) > limit
 
 
 # ------------------------------------------------------------------------------------------- dispatcher's queue
@@ -752,11 +727,7 @@ def _too_many_failures(request, ticket_no: str, *, count: bool = False) -> bool:
     keys = [(f"cases:proof:addr:{address}", 5, 3600), (f"cases:proof:ticket:{ticket_no}", 10, 86400)]
     if count:
         for key, _limit, window in keys:
-            cache.add(key, 0, timeout=window)
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=window)
+            count_hit(key, window)
         return False
     return any((cache.get(key) or 0) >= limit for key, limit, _window in keys)
 

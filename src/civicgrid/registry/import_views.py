@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import tempfile
-from functools import wraps
 from pathlib import Path
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicgrid.people.access import roles_required
 from civicgrid.registry import importing, tasks
 from civicgrid.registry.models import ImportJob
-from civicgrid.registry.policy import IMPORT_ROLES, can
+from civicgrid.registry.policy import IMPORT_ROLES
 from civicgrid.registry.services import RegistryInputError
 
 PROBLEMS_SHOWN = 200
 
 
-def importer_required(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_superuser or can(request.user, IMPORT_ROLES)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+importer_required = roles_required(IMPORT_ROLES)
 
 
 def _jobs(user):

@@ -8,7 +8,8 @@ in Django's cache (per process with the embedded local-memory cache; shared by e
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
+
+from civicgrid.core.ratelimit import count_hit
 
 
 def _limits() -> tuple[int, int]:
@@ -19,11 +20,4 @@ def _limits() -> tuple[int, int]:
 def reveal_allowed(user) -> bool:
     """Counts one reveal for the user; False once the limit is reached within the window."""
     limit, window = _limits()
-    key = f"registry:reveals:{user.pk}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+    return count_hit(f"registry:reveals:{user.pk}", window) <= limit

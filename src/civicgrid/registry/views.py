@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import render
@@ -32,6 +30,7 @@ from civicgrid.cases.pagination import COUNT_CAP, CappedCountPaginator
 from civicgrid.core.models import ChangeRecord
 from civicgrid.core.signals import client_address
 from civicgrid.geo.models import PATH_SEPARATOR, Region, RegionLevel
+from civicgrid.people.access import roles_required
 from civicgrid.people.scoping import restrict, scope_of
 from civicgrid.registry import exports, policy, selectors, services
 from civicgrid.registry.filters import ComponentFilter, HouseFilter, OrganisationFilter, PersonFilter
@@ -57,17 +56,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def registry_page(view):
     """Signed in (else the login page), of a role in policy.VIEW_ROLES or a superuser (else 403), never cached."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (user.is_superuser or user.role in policy.VIEW_ROLES):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return never_cache(wrapped)
+    return never_cache(roles_required(policy.VIEW_ROLES)(view))
 
 
 def _query(data) -> str:

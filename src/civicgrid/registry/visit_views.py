@@ -12,12 +12,9 @@ through the changes it makes, in their history's source.
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -27,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.core.crypto import decrypt, mask_name, mask_phone
+from civicgrid.people.access import roles_required
 from civicgrid.people.scoping import get_in_scope_or_404
 from civicgrid.registry import policy, selectors, services
 from civicgrid.registry.models import House, Person, PersonMove
@@ -35,24 +33,6 @@ from civicgrid.registry.visit_forms import HouseForm, MoveOutForm, NewcomerForm,
 
 PAGE_SIZE = 30
 RECENT_MOVES = 10
-
-
-def roles_required(roles):
-    """Signed in (else the login page) and of one of `roles` (else 403). A superuser may open every page."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not (user.is_superuser or user.role in roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 edit_roles_required = roles_required(policy.EDIT_ROLES)
