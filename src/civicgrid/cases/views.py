@@ -54,8 +54,8 @@ from civicgrid.cases.pagination import COUNT_CAP, CappedCountPaginator
 from civicgrid.core.crypto import decrypt, mask_name
 from civicgrid.core.ratelimit import count_hit
 from civicgrid.core.signals import client_address
-from civicgrid.geo.models import PATH_SEPARATOR, Region, RegionLevel
-from civicgrid.geo.selectors import home_region
+from civicgrid.geo.models import Region, RegionLevel
+from civicgrid.geo.selectors import home_region, names_by_level
 from civicgrid.people.access import roles_required
 from civicgrid.people.models import STAFF_ROLES, Department, Role
 from civicgrid.people.scoping import restrict
@@ -199,18 +199,12 @@ class Place:
 
 def _places(cases: list[Case]) -> dict[int, Place]:
     """Each case's grid, community and street names, read for the whole page in one query (from the path codes)."""
-    codes = {c for case in cases for c in case.region_path.split(PATH_SEPARATOR) if c}
-    if not codes:
-        return {}
-    regions = {r.code: r for r in Region.objects.filter(code__in=codes).only("code", "name", "level")}
+    names = names_by_level(case.region_path for case in cases)
     places = {}
     for case in cases:
-        names = {RegionLevel.GRID: "", RegionLevel.COMMUNITY: "", RegionLevel.STREET: ""}
-        for code in case.region_path.split(PATH_SEPARATOR):
-            region = regions.get(code)
-            if region is not None and region.level in names and not names[region.level]:
-                names[region.level] = region.name
-        places[case.pk] = Place(names[RegionLevel.GRID], names[RegionLevel.COMMUNITY], names[RegionLevel.STREET])
+        levels = names.get(case.region_path, {})
+        places[case.pk] = Place(levels.get(RegionLevel.GRID, ""), levels.get(RegionLevel.COMMUNITY, ""),
+                                levels.get(RegionLevel.STREET, ""))
     return places
 
 

@@ -22,6 +22,25 @@ def ancestors_by_path(paths: list[str]) -> dict[str, Region]:
     return {r.code: r for r in Region.objects.filter(code__in=codes)}
 
 
+def names_by_level(paths) -> dict[str, dict[str, str]]:
+    """For each path, the names of the regions on it by level (street, community, grid ...), in one query: what
+    lists show beside a record or a case."""
+    paths = {p for p in paths if p}
+    codes = {c for p in paths for c in p.split(PATH_SEPARATOR) if c}
+    if not codes:
+        return {}
+    regions = {r.code: r for r in Region.objects.filter(code__in=codes).only("code", "name", "level")}
+    names = {}
+    for path in paths:
+        levels = {}
+        for code in path.split(PATH_SEPARATOR):
+            region = regions.get(code)
+            if region is not None:
+                levels.setdefault(region.level, region.name)
+        names[path] = levels
+    return names
+
+
 def home_region() -> Region | None:
     """The deployment's own area: from the root down while each level has a single node (city -> district)."""
     region = Region.objects.filter(parent__isnull=True).order_by("code").first()

@@ -29,7 +29,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civicgrid.cases.pagination import COUNT_CAP, CappedCountPaginator
 from civicgrid.core.models import ChangeRecord
 from civicgrid.core.signals import client_address
-from civicgrid.geo.models import PATH_SEPARATOR, Region, RegionLevel
+from civicgrid.geo.models import Region, RegionLevel
+from civicgrid.geo.selectors import names_by_level
 from civicgrid.people.access import roles_required
 from civicgrid.people.scoping import restrict, scope_of
 from civicgrid.registry import exports, policy, selectors, services
@@ -90,24 +91,8 @@ def _search(request, kind: str, filter_class, queryset, template: str, extra: di
     return render(request, template, context, status=200 if valid else 400)
 
 
-def _place_names(records) -> dict[str, dict[int, str]]:
-    """Street, community and grid names of each record's path, read for all of them in one query."""
-    paths = {r.region_path for r in records if r.region_path}
-    codes = {c for p in paths for c in p.split(PATH_SEPARATOR) if c}
-    regions = {r.code: r for r in Region.objects.filter(code__in=codes).only("code", "name", "level")}
-    names = {}
-    for path in paths:
-        levels = {}
-        for code in path.split(PATH_SEPARATOR):
-            region = regions.get(code)
-            if region is not None:
-                levels[region.level] = region.name
-        names[path] = levels
-    return names
-
-
 def _place(record) -> str:
-    levels = _place_names([record]).get(record.region_path, {})
+    levels = names_by_level([record.region_path]).get(record.region_path, {})
     return " · ".join(levels[level] for level in (RegionLevel.STREET, RegionLevel.COMMUNITY, RegionLevel.GRID)
                       if level in levels)
 
