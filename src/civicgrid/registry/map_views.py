@@ -21,15 +21,15 @@ import math
 
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civicgrid.geo.models import GridKind, Region, RegionLevel
+from civicgrid.people.access import roles_required
 from civicgrid.people.scoping import restrict
-from civicgrid.registry import policy
-from civicgrid.registry.models import Component, Organisation
-from civicgrid.registry.visit_views import roles_required
+from civicgrid.registry import policy, selectors
+from civicgrid.registry.models import Component
 
 MAP_POINT_LIMIT = 5000  # per layer and request
 OUTLINE_LIMIT = 400  # polygons drawn under the points: the scope's grids, or communities / streets when too many
@@ -40,13 +40,10 @@ STATUS_COLOURS = {Component.Status.GOOD: "#2f9e44", Component.Status.DAMAGED: "#
 view_roles_required = roles_required(policy.VIEW_ROLES)
 
 
-def _url_template(name: str, fallback: str) -> str:
-    """The record page's URL with "{id}" for the id: from the URL name when it exists, else the plain path."""
+def _url_template(name: str) -> str:
+    """The record page's URL with "{id}" for the id, for the map's popups."""
     marker = 987654321
-    try:
-        return reverse(name, args=[marker]).replace(str(marker), "{id}")
-    except NoReverseMatch:
-        return fallback
+    return reverse(name, args=[marker]).replace(str(marker), "{id}")
 
 
 def _outlines(user) -> tuple[str, dict]:
@@ -106,37 +103,6 @@ def _bbox(value: str) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-def _in_box(qs, box):
-    if box is None:
-        return qs
-    west, south, east, north = box
-    return qs.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
-
-
-def component_points(user, box, limit: int | None = None) -> tuple[list[dict], bool]:
-    """The components of the user's scope inside `box`: (GeoJSON features, capped)."""
-    limit = limit or MAP_POINT_LIMIT
-    labels = dict(Component.Status.choices)
-    rows = list(_in_box(restrict(Component.objects.all(), user), box).order_by("pk")
-                .values_list("pk", "code", "name", "class_code", "status", "lon", "lat")[:limit + 1])
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                 "properties": {"layer": "components", "id": pk, "code": code, "name": name, "class_code": cls,
-                                "status": status, "status_label": str(labels.get(status, status))}}
-                for pk, code, name, cls, status, lon, lat in rows[:limit]]
-    return features, len(rows) > limit
-
-
-def organisation_points(user, box, limit: int | None = None) -> tuple[list[dict], bool]:
-    """The organisations of the user's scope inside `box` (those with a location): (GeoJSON features, capped)."""
-    limit = limit or MAP_POINT_LIMIT
-    qs = restrict(Organisation.objects.filter(lon__isnull=False, lat__isnull=False), user)
-    rows = list(_in_box(qs, box).order_by("pk").values_list("pk", "name", "credit_code", "lon", "lat")[:limit + 1])
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                 "properties": {"layer": "organisations", "id": pk, "name": name, "credit_code": code}}
-                for pk, name, code, lon, lat in rows[:limit]]
-    return features, len(rows) > limit
-
-
 @require_GET
 @view_roles_required
 def map_features(request):
@@ -149,9 +115,10 @@ def map_features(request):
     if any(name not in LAYERS for name in wanted):
         return JsonResponse({"detail": f"layers: choose among {', '.join(LAYERS)}"}, status=400)
     features, capped, counts = [], {}, {}
-    for name, points in (("components", component_points), ("organisations", organisation_points)):
+    for name, points in (("components", selectors.component_points),
+                         ("organisations", selectors.organisation_points)):
         if name in wanted:
-            found, capped[name] = points(request.user, box)
+            found, capped[name] = points(request.user, box, MAP_POINT_LIMIT)
             counts[name] = len(found)
             features.extend(found)
     body = {
@@ -160,8 +127,8 @@ def map_features(request):
         "counts": counts,
         "capped": capped,
         "limit": MAP_POINT_LIMIT,
-        "urls": {"components": _url_template("registry:component", "/registry/components/{id}/"),
-                 "organisations": _url_template("registry:organisation", "/registry/organisations/{id}/")},
+        "urls": {"components": _url_template("registry:component"),
+                 "organisations": _url_template("registry:organisation")},
     }
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
     response["Content-Type"] = "application/geo+json"

@@ -249,3 +249,35 @@ def cases_about(user, *, house: House | None = None, component: Component | None
     qs = qs.filter(house=house) if house is not None else qs.filter(component=component)
     rows = list(qs.order_by("-reported_at", "-id")[: limit + 1])
     return rows[:limit], len(rows) > limit
+
+
+# ------------------------------------------------------------------------------------------------ map points
+
+def _in_box(qs, box):
+    if box is None:
+        return qs
+    west, south, east, north = box
+    return qs.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
+
+
+def component_points(user, box, limit: int) -> tuple[list[dict], bool]:
+    """The components of the user's scope inside `box` (west, south, east, north; None: all), at most `limit`, as
+    map features: (GeoJSON features, capped)."""
+    labels = dict(Component.Status.choices)
+    rows = list(_in_box(restrict(Component.objects.all(), user), box).order_by("pk")
+                .values_list("pk", "code", "name", "class_code", "status", "lon", "lat")[:limit + 1])
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                 "properties": {"layer": "components", "id": pk, "code": code, "name": name, "class_code": cls,
+                                "status": status, "status_label": str(labels.get(status, status))}}
+                for pk, code, name, cls, status, lon, lat in rows[:limit]]
+    return features, len(rows) > limit
+
+
+def organisation_points(user, box, limit: int) -> tuple[list[dict], bool]:
+    """The organisations of the user's scope inside `box` (those with a location): (GeoJSON features, capped)."""
+    qs = restrict(Organisation.objects.filter(lon__isnull=False, lat__isnull=False), user)
+    rows = list(_in_box(qs, box).order_by("pk").values_list("pk", "name", "credit_code", "lon", "lat")[:limit + 1])
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                 "properties": {"layer": "organisations", "id": pk, "name": name, "credit_code": code}}
+                for pk, name, code, lon, lat in rows[:limit]]
+    return features, len(rows) > limit
