@@ -234,6 +234,12 @@ def moves_of(person: Person) -> list[PersonMove]:
     return list(person.moves.select_related("from_house", "to_house", "actor").order_by("-moved_at", "-id")[:50])
 
 
+def moves_from(house: House, limit: int) -> list[PersonMove]:
+    """The latest moves out of a house (who left, when, where to)."""
+    return list(PersonMove.objects.filter(from_house=house).select_related("person", "to_house")
+                .order_by("-moved_at", "-id")[:limit])
+
+
 def history_of(record, limit: int = 50) -> list[ChangeRecord]:
     """The record's change history, newest first (what changed; a person's holds hashes, never clear values)."""
     return list(ChangeRecord.objects.filter(model_label=record._meta.label_lower, object_id=str(record.pk))

@@ -30,6 +30,7 @@ from civicgrid.people.models import Role
 from civicgrid.people.scoping import scope_of
 from civicgrid.registry.models import Component, House, Organisation, Person, PersonMove, PersonTag
 from civicgrid.registry.policy import REVEAL_ROLES, TAGS, visible_tags
+from civicgrid.registry.selectors import person_tags as stored_tags  # the decrypted tags (never logged)
 
 REVEALABLE = {"id_number": "id_number_encrypted", "phone": "phone_encrypted", "tags": "tags_encrypted"}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -247,9 +248,9 @@ def reveal(person: Person, field: str, *, actor, reason: str, ip_address: str | 
         raise RegistryInputError("reason", _("say why you need to see it (at least 4 characters)"))
     write_audit(AuditEntry.Action.REVEAL, actor=actor, ip_address=ip_address, target=f"person:{person.pk}",
                 detail={"field": field, "reason": reason})
-    value = decrypt(getattr(person, REVEALABLE[field]))
-    # sensitive tags stay hidden from a role that may not see them, revealed or not
-    return visible_tags(actor, json.loads(value or "[]")) if field == "tags" else value
+    if field == "tags":  # sensitive tags stay hidden from a role that may not see them, revealed or not
+        return visible_tags(actor, stored_tags(person))
+    return decrypt(getattr(person, REVEALABLE[field]))
 
 
 # ------------------------------------------------------------------------------------- floating population reminders
@@ -299,11 +300,6 @@ def visit_source(note: str = "", day=None) -> str:
     source = f"{VISIT_SOURCE} {day:%Y-%m-%d}"
     note = " ".join((note or "").split())
     return (f"{source} · {note}" if note else source)[:255]
-
-
-def stored_tags(person: Person) -> list[str]:
-    """The person's special-population tags, decrypted (for the services and the visit page; never logged)."""
-    return json.loads(decrypt(person.tags_encrypted) or "[]") if person.tags_encrypted else []
 
 
 def _merge_hidden_tags(person: Person | None, wanted: list[str], actor) -> list[str]:

@@ -23,11 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from civicgrid.core.crypto import decrypt, mask_name, mask_phone
+from civicgrid.core.crypto import mask_name
 from civicgrid.people.access import roles_required
 from civicgrid.people.scoping import get_in_scope_or_404
 from civicgrid.registry import policy, selectors, services
-from civicgrid.registry.models import House, Person, PersonMove
+from civicgrid.registry.models import House, Person
 from civicgrid.registry.services import RegistryInputError
 from civicgrid.registry.visit_forms import HouseForm, MoveOutForm, NewcomerForm, ResidentForm
 
@@ -66,13 +66,14 @@ def _resident_rows(user, house: House, bound: dict[int, dict]) -> list[dict]:
     rows = []
     today = timezone.localdate()
     # the visit page also edits the floating population's dates (which the lists leave out) and needs no house or grid
-    for person in selectors.residents_of(house, user).defer(None).prefetch_related(None).order_by("name", "id"):
-        tags = policy.visible_tags(user, services.stored_tags(person))
+    people = selectors.residents_of(house, user).defer(None).prefetch_related(None).order_by("name", "id")
+    for person in selectors.present(people, user):
+        tags = person.visible_tags
         forms = bound.get(person.pk, {})
         rows.append({
             "person": person,
-            "id_number": selectors.masked_id_number(person),
-            "phone": mask_phone(decrypt(person.phone_encrypted)) if person.phone_encrypted else "",
+            "id_number": person.masked_id,
+            "phone": person.masked_phone,
             "tags": tags,
             "age": today.year - person.birth_date.year - ((today.month, today.day) < (person.birth_date.month,
                                                                                      person.birth_date.day)),
@@ -87,8 +88,7 @@ def _resident_rows(user, house: House, bound: dict[int, dict]) -> list[dict]:
 
 def _house_page(request, house: House, *, house_form=None, newcomer_form=None, bound=None, status: int = 200):
     user = request.user
-    moves = list(PersonMove.objects.filter(from_house=house).select_related("person", "to_house")
-                 .order_by("-moved_at", "-id")[:RECENT_MOVES])
+    moves = selectors.moves_from(house, RECENT_MOVES)
     # where they went is shown only for houses the user may see
     visible = set(selectors.houses_for(user).filter(pk__in={m.to_house_id for m in moves if m.to_house_id})
                   .values_list("pk", flat=True)) if any(m.to_house_id for m in moves) else set()
