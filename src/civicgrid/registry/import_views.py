@@ -35,15 +35,11 @@ def _job_or_404(user, pk: int) -> ImportJob:
 
 
 def _parse_mapping(text: str) -> dict[str, str]:
-    mapping = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        header, sep, field = line.replace("＝", "=").partition("=")
-        if not sep or not header.strip() or not field.strip():
-            raise RegistryInputError("mapping", _("line %(n)d: write the file's header, =, and the field") % {"n": number})
-        mapping[header.strip()] = field.strip()
-    return mapping
+    try:
+        return importing.parse_mapping(text.splitlines())
+    except importing.BadMapping as bad:
+        raise RegistryInputError("mapping", _("line %(n)d: write the file's header, =, and the field")
+                                 % {"n": bad.number}) from None
 
 
 @importer_required
@@ -58,9 +54,6 @@ def imports(request):
                 raise RegistryInputError("kind", _("choose what the file holds"))
             if upload is None:
                 raise RegistryInputError("file", _("choose a file"))
-            if upload.size > importing.max_bytes():
-                raise RegistryInputError("file", _("the file has %(size)d MB, more than the %(max)d MB allowed: split it")
-                                         % {"size": upload.size // 2**20, "max": importing.max_bytes() // 2**20})
             mapping = _parse_mapping(values["mapping"])
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / ("upload" + Path(upload.name).suffix.lower()[:8])

@@ -217,6 +217,26 @@ def max_rows() -> int:
     return int(getattr(settings, "REGISTRY_IMPORT_MAX_ROWS", 2_000_000))
 
 
+class BadMapping(ValueError):
+    def __init__(self, number: int, item: str):
+        super().__init__(item)
+        self.number, self.item = number, item
+
+
+def parse_mapping(items) -> dict[str, str]:
+    """Column mapping lines "file header=field" (a full-width ＝ too; blank lines skipped) -> {header: field};
+    BadMapping names the first line that is not of that form (1-based)."""
+    mapping = {}
+    for number, item in enumerate(items, start=1):
+        if not item.strip():
+            continue
+        header, sep, field_name = item.replace("＝", "=").partition("=")
+        if not sep or not header.strip() or not field_name.strip():
+            raise BadMapping(number, item)
+        mapping[header.strip()] = field_name.strip()
+    return mapping
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as f:

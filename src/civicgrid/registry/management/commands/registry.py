@@ -61,13 +61,10 @@ class Command(BaseCommand):
             self._sync(Path(options["folder"]), options)
 
     def _mapping(self, options) -> dict[str, str]:
-        mapping = {}
-        for item in options["map"]:
-            header, sep, field = item.partition("=")
-            if not sep or not header.strip() or not field.strip():
-                raise CommandError(f"--map {item!r}: write HEADER=field, e.g. --map '身份证=id_number'")
-            mapping[header.strip()] = field.strip()
-        return mapping
+        try:
+            return importing.parse_mapping(options["map"])
+        except importing.BadMapping as bad:
+            raise CommandError(f"--map {bad.item!r}: write HEADER=field, e.g. --map '身份证=id_number'") from None
 
     def _actor(self, options):
         if not options.get("user"):
